@@ -1,0 +1,35 @@
+// The one interface every auditor plugs in through — built-in rule sets, an LLM, a human firm — and its error.
+import { Effect, Schema } from "effect"
+import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
+import { ExpertRole } from "../contracts/ExpertOpinion.ts"
+import type { Position } from "../contracts/Position.ts"
+import type { AuditContext } from "./AuditContext.ts"
+
+/** An expert could not give its opinions (its service was down, its answer did not decode…). */
+export class ExpertError extends Schema.TaggedError<ExpertError>()("ExpertError", {
+  expert: Schema.String,
+  role: ExpertRole,
+  message: Schema.String
+}) {}
+
+/**
+ * `run` judges a batch of positions and returns at most the opinions it has: an expert may stay silent on a
+ * position outside its field (the concrete expert on earthworks). Opinions for positions not in the batch, or
+ * that do not decode as ExpertOpinion, are dropped by auditPositions and reported as failures.
+ * Built-in experts are pure and synchronous inside; external ones may do I/O (hence Effect and `R`).
+ */
+export interface Expert<R = never> {
+  readonly role: ExpertRole
+  readonly name: string
+  readonly run: (
+    positions: ReadonlyArray<Position>,
+    context: AuditContext
+  ) => Effect.Effect<ReadonlyArray<ExpertOpinion>, ExpertError, R>
+}
+
+/** Wraps a pure, synchronous judging function as an Expert. */
+export const makeRuleExpert = (
+  role: ExpertRole,
+  name: string,
+  judge: (positions: ReadonlyArray<Position>, context: AuditContext) => ReadonlyArray<ExpertOpinion>
+): Expert => ({ role, name, run: (positions, context) => Effect.sync(() => judge(positions, context)) })

@@ -1,0 +1,52 @@
+// How a rule expert turns the findings of its checks on one position into one opinion.
+import type { AuditIssue, ExpertOpinion, ExpertRole, Verdict } from "../contracts/ExpertOpinion.ts"
+import type { Position } from "../contracts/Position.ts"
+import { positionFingerprint } from "./positionFingerprint.ts"
+
+/** One check's outcome: the verdict it argues for, how sure it is, and the issue to show. */
+export interface Finding {
+  readonly verdict: Verdict
+  readonly confidence: number
+  readonly type: string
+  readonly description: string
+  readonly suggestion: string
+}
+
+export const verdictLevel = (verdict: Verdict): number => (verdict === "GREEN" ? 0 : verdict === "AMBER" ? 1 : 2)
+
+const severityOf = (verdict: Verdict): AuditIssue["severity"] =>
+  verdict === "RED" ? "error" : verdict === "AMBER" ? "warning" : "info"
+
+/**
+ * The most severe finding decides the verdict, at the highest confidence among findings of that severity;
+ * with no AMBER/RED finding the verdict is GREEN at `clean.confidence`. GREEN findings are kept as info issues.
+ */
+export const opinionFromFindings = (
+  position: Position,
+  expert: { readonly role: ExpertRole; readonly name: string },
+  findings: ReadonlyArray<Finding>,
+  clean: { readonly confidence: number; readonly reasoning: string },
+  evidence: Readonly<Record<string, string>>
+): ExpertOpinion => {
+  const worst = findings.reduce((level, f) => Math.max(level, verdictLevel(f.verdict)), 0)
+  const deciding = findings.filter((f) => verdictLevel(f.verdict) === worst && worst > 0)
+  const verdict: Verdict = worst === 2 ? "RED" : worst === 1 ? "AMBER" : "GREEN"
+  const confidence = deciding.length > 0 ? Math.max(...deciding.map((f) => f.confidence)) : clean.confidence
+  return {
+    positionKey: position.positionKey,
+    positionFingerprint: positionFingerprint(position),
+    role: expert.role,
+    expert: expert.name,
+    verdict,
+    confidence,
+    reasoning: deciding.length > 0 ? deciding.map((f) => f.description).join(" ") : clean.reasoning,
+    issues: findings.map((f) => ({
+      type: f.type,
+      severity: severityOf(f.verdict),
+      description: f.description,
+      suggestion: f.suggestion
+    })),
+    evidence,
+    conflictsWith: []
+  }
+}

@@ -1,0 +1,12 @@
+// @costline/core: the pure domain of Costline and the contracts every other package shares.
+export * from "./contracts/ApiErrors.ts"
+export * from "./contracts/Authentication.ts"
+export * from "./contracts/Decimal.ts"
+export * from "./contracts/HttpApi.ts"
+export * from "./contracts/Ids.ts"
+export * from "./contracts/Job.ts"
+export * from "./contracts/Position.ts"
+export * from "./contracts/Project.ts"
+export * from "./contracts/ProjectEvent.ts"
+export * from "./contracts/Rpcs.ts"
+export * from "./contracts/User.ts"

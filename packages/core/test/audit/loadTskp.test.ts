@@ -1,0 +1,87 @@
+import { Effect, Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { loadTskp } from "../../src/audit/loadTskp.ts"
+import { scanXml } from "../../src/audit/scanXml.ts"
+import { checkTskpCode, codeStem } from "../../src/audit/TskpClassifier.ts"
+import { readLocal } from "./fixtures/fixturesDir.ts"
+
+const bytes = (s: string) => new TextEncoder().encode(s)
+// Effect.flip turns a success into a failure, so runSync throws (and the test fails) if loading succeeds.
+const failure = (input: Uint8Array) => Effect.runSync(Effect.flip(loadTskp(input)))
+
+describe("scanXml", () => {
+  const events = (xml: string) => {
+    const out: Array<string> = []
+    const problem = scanXml(xml, {
+      open: (n) => out.push(`<${n}>`),
+      close: (n) => out.push(`</${n}>`),
+      text: (t) => {
+        if (t.trim() !== "") out.push(t)
+      }
+    })
+    return { out, problem }
+  }
+
+  it("reads elements, text, entities, CDATA, comments, self-closing tags and skips attributes", () => {
+    const { out, problem } = events(
+      `\uFEFF<?xml version="1.0"?><!-- c --><a x="1>2"><b>A &amp; B &#x10D;&#269;</b><c/><![CDATA[<raw>]]></a>`
+    )
+    expect(problem).toBeUndefined()
+    expect(out).toEqual(["<a>", "<b>", "A & B čč", "</b>", "<c>", "</c>", "<raw>", "</a>"])
+  })
+
+  it("reports malformed documents with an offset", () => {
+    expect(events("<a><b></a>").problem).toMatchObject({ reason: "</a> closes <b>", offset: 6 })
+    expect(events("<a>").problem?.reason).toBe("<a> is never closed")
+    expect(events("<a>&nbsp;</a>").problem?.reason).toBe("unknown entity &nbsp;")
+    expect(events("<a>1 & 2</a>").problem?.reason).toContain("bare '&'")
+    expect(events("<a><!-- x</a>").problem?.reason).toBe("unterminated comment")
+    expect(events("<a").problem?.reason).toBe("unterminated tag")
+  })
+})
+
+describe("loadTskp (synthetic)", () => {
+  const classifier = Effect.runSync(loadTskp(readLocal("tskp-mini.xml")))
+
+  it("reads every item with its name and parent, and the edition", () => {
+    expect(classifier.size).toBe(9)
+    expect(classifier.edition).toBe("test v1")
+    expect(Option.getOrThrow(classifier.get("12115"))).toEqual({
+      id: "12115",
+      name: "Sejmutí ornice & lesní půdy strojně",
+      parentId: "121"
+    })
+    expect(Option.getOrThrow(classifier.get("0")).name).toBe("Vedlejší rozpočtové náklady")
+    expect(Option.getOrThrow(classifier.get("274")).parentId).toBe("27")
+    expect(Option.getOrThrow(classifier.get("1")).parentId).toBeNull()
+  })
+
+  it("validates codes by their deepest TSKP prefix", () => {
+    expect(checkTskpCode(classifier, "121151113")).toMatchObject({ _tag: "Classified", item: { id: "12115" } })
+    expect(checkTskpCode(classifier, "274313611")).toMatchObject({ _tag: "Classified", item: { id: "274" } })
+    expect(checkTskpCode(classifier, "014102")).toMatchObject({ _tag: "Classified", item: { id: "01" } })
+    expect(checkTskpCode(classifier, "131151")).toMatchObject({ _tag: "Unclassified", stem: "131151" })
+    expect(checkTskpCode(classifier, "014102", 3)._tag).toBe("Unclassified")
+    expect(checkTskpCode(classifier, "PKB.711038")).toEqual({ _tag: "NoDigits" })
+  })
+
+  it("takes the stem after one custom-item R and up to the first non-digit", () => {
+    expect(codeStem("R317121224.XELLA")).toBe("317121224")
+    expect(codeStem("71313134R")).toBe("71313134")
+    expect(codeStem(" 23717A ")).toBe("23717")
+    expect(codeStem("RMAT0002")).toBe("")
+    expect(codeStem("")).toBe("")
+  })
+
+  it("fails with a typed error on malformed or unsuitable input", () => {
+    expect(failure(bytes("<Items><Item><ID>1</ID></Items>")).reason).toContain("closes <Item>")
+    expect(failure(bytes("<Items><Item><Name>x</Name></Item></Items>")).reason).toBe("an <Item> has no <ID>")
+    expect(failure(bytes("<Items/>")).reason).toBe("the document has no <Item> elements")
+    expect(failure(bytes("<I><Item><ID>1</ID></Item><Item><ID>1</ID></Item></I>")).reason).toBe(
+      "the ID 1 appears twice"
+    )
+    const notUtf8 = failure(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]))
+    expect(notUtf8._tag).toBe("TskpParseError")
+    expect(notUtf8.message).toContain("not valid UTF-8")
+  })
+})

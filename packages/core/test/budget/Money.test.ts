@@ -1,0 +1,70 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Money from "../../src/budget/Money.ts"
+
+const round = (value: string, step: string): string =>
+  Money.format(Money.roundToStep(Money.parseUnsafe(value), Money.parseUnsafe(step)))
+
+describe("Money", () => {
+  it("parses and formats decimal strings exactly", () => {
+    expect(Money.parse("-12.50")).toEqual({ units: -1250n, scale: 2 })
+    expect(Money.parse("0")).toEqual({ units: 0n, scale: 0 })
+    expect(Money.format(Money.parseUnsafe("-0.05"))).toBe("-0.05")
+    expect(Money.format(Money.parseUnsafe("7"), 3)).toBe("7.000")
+    expect(Money.format(Money.make(-5n, 3))).toBe("-0.005")
+  })
+
+  it("rejects what is not a decimal with a point", () => {
+    for (const bad of ["12,5", "1e3", " 1", "1.", ".5", "", "abc", "+1", "1 000"]) {
+      expect(Money.parse(bad), bad).toBeUndefined()
+    }
+  })
+
+  it("adds, subtracts and multiplies across scales", () => {
+    const a = Money.parseUnsafe("1.5")
+    const b = Money.parseUnsafe("0.25")
+    expect(Money.format(Money.add(a, b))).toBe("1.75")
+    expect(Money.format(Money.subtract(b, a))).toBe("-1.25")
+    expect(Money.format(Money.multiply(a, b))).toBe("0.375")
+    expect(Money.compare(Money.parseUnsafe("2.50"), Money.parseUnsafe("2.5"))).toBe(0)
+    expect(Money.format(Money.normalize(Money.parseUnsafe("2.500"), 1))).toBe("2.5")
+    expect(Money.format(Money.normalize(Money.parseUnsafe("0.00000")))).toBe("0")
+    expect(Money.format(Money.normalize(Money.parseUnsafe("-120.000")))).toBe("-120")
+  })
+
+  it("rounds half-up (away from zero) at the 0.005 boundary", () => {
+    expect(round("0.005", "0.01")).toBe("0.01")
+    expect(round("0.004999", "0.01")).toBe("0.00")
+    expect(round("2.345", "0.01")).toBe("2.35")
+    expect(round("2.344", "0.01")).toBe("2.34")
+    expect(round("1.005", "0.01")).toBe("1.01") // a float would give 1.00 (1.005 is 1.00499999… in binary)
+    expect(round("-0.005", "0.01")).toBe("-0.01")
+    expect(round("-2.345", "0.01")).toBe("-2.35")
+    expect(round("-0.004", "0.01")).toBe("0.00")
+    expect(round("0.0005", "0.001")).toBe("0.001")
+    expect(round("12.5", "0.01")).toBe("12.50")
+  })
+
+  it("rounds to steps that are not powers of ten", () => {
+    expect(round("1.25", "0.5")).toBe("1.5")
+    expect(round("1.24", "0.5")).toBe("1.0")
+    expect(round("-1.25", "0.5")).toBe("-1.5")
+    expect(round("0.125", "0.05")).toBe("0.15")
+    expect(round("2.5", "1")).toBe("3")
+    expect(round("2.49", "1")).toBe("2")
+    expect(round("15", "10")).toBe("20")
+    expect(round("14.99", "10")).toBe("10")
+  })
+
+  it("refuses a non-positive step", () => {
+    expect(() => Money.roundToStep(Money.parseUnsafe("1"), Money.parseUnsafe("0"))).toThrow(/positive/)
+  })
+
+  it("sums 100,000 × 0.1 to exactly 10000.00, where floats drift", () => {
+    const values = Array.from({ length: 100_000 }, () => "0.1")
+    let float = 0
+    for (const v of values) float += Number(v)
+    expect(float).not.toBe(10_000) // the drift this module exists to avoid
+    const exact = Money.sum(values.map(Money.parseUnsafe))
+    expect(Money.format(exact, 2)).toBe("10000.00")
+  })
+})

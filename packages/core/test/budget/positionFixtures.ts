@@ -1,0 +1,42 @@
+// Small builders for positions and heads shared by the budget and diff tests.
+import type { BudgetHead } from "../../src/contracts/BudgetVersion.ts"
+import type { DecimalString } from "../../src/contracts/Decimal.ts"
+import type { Position } from "../../src/contracts/Position.ts"
+import { defaultRounding } from "../../src/contracts/Rounding.ts"
+
+/** A decimal string literal (tests write valid ones, or deliberately invalid ones to exercise validation). */
+export const dec = (s: string): DecimalString => s as DecimalString
+
+type PositionInput = Omit<Partial<Position>, "quantity" | "unitPrice" | "total"> & {
+  readonly quantity?: string
+  readonly unitPrice?: string
+  readonly total?: string
+}
+
+export const position = (input: PositionInput = {}): Position => ({
+  positionKey: "p1",
+  objectCode: "SO 1",
+  objectName: "Dům",
+  sectionCode: "1",
+  number: "1",
+  code: "121151113",
+  catalog: "CS ÚRS 2025 01",
+  description: "Sejmutí ornice plochy do 500 m2",
+  unit: "m2",
+  takeoff: [],
+  note: "",
+  kind: "work",
+  source: "uploaded",
+  status: "unaudited",
+  confidence: null,
+  ...input,
+  quantity: dec(input.quantity ?? "10.000"),
+  unitPrice: dec(input.unitPrice ?? "29.10"),
+  total: dec(input.total ?? "291.00")
+})
+
+export const head = (positions: ReadonlyArray<Position>, version = 1): BudgetHead => ({
+  version,
+  settings: { rounding: defaultRounding, currency: "CZK" },
+  positions
+})

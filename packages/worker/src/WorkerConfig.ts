@@ -1,0 +1,73 @@
+// The worker's configuration: the shared AppConfig (it must be the production profile) plus its own settings —
+// concurrency per queue and the health port — read once from the environment.
+import { randomBytes } from "node:crypto"
+import type { JobQueueName } from "@costline/core"
+import { type AppConfigShape, ConfigInvalid, parseConfig } from "@costline/server/config/AppConfig"
+import { Effect, type Redacted } from "effect"
+
+export interface WorkerConfig {
+  readonly app: AppConfigShape
+  /** Always set: the worker only runs in the production profile. */
+  readonly databaseUrl: Redacted.Redacted<string>
+  /** Jobs each queue runs at once in this process (WORKER_CONCURRENCY_HIGH / _DEFAULT / _LOW; default 4 / 2 / 1). */
+  readonly concurrency: Readonly<Record<JobQueueName, number>>
+  /** Port of /health and /metrics (WORKER_HEALTH_PORT; default 9464; 0 lets the OS pick). */
+  readonly healthPort: number
+  readonly healthHost: string
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const wholeNumber = (env: Env, name: string, fallback: number, max: number): Effect.Effect<number, ConfigInvalid> => {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === "") return Effect.succeed(fallback)
+  const value = Number(raw)
+  return /^\d+$/.test(raw.trim()) && value <= max
+    ? Effect.succeed(value)
+    : Effect.fail(
+        new ConfigInvalid({
+          variable: name,
+          message: `${name}=${JSON.stringify(raw)} is invalid: expected a whole number from 0 to ${max}`
+        })
+      )
+}
+
+export const parseWorkerConfig = (env: Env): Effect.Effect<WorkerConfig, ConfigInvalid> =>
+  Effect.gen(function* () {
+    const missing = ["DATABASE_URL", "REDIS_URL"].filter((name) => (env[name] ?? "") === "")
+    if (missing.length > 0) {
+      return yield* new ConfigInvalid({
+        variable: missing[0]!,
+        message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing: the worker runs BullMQ jobs of the production profile and needs both DATABASE_URL and REDIS_URL (the embedded profile runs jobs inside the server)`
+      })
+    }
+    // The worker signs and verifies no tokens, but AppConfig insists on a secret in production; an unset secret gets
+    // a random one that nothing ever uses, so operators need not hand the server's secret to workers.
+    const app = yield* parseConfig({
+      ...env,
+      JWT_SECRET:
+        env.JWT_SECRET === undefined || env.JWT_SECRET === "" ? randomBytes(32).toString("hex") : env.JWT_SECRET
+    })
+    const concurrency = {
+      high: yield* wholeNumber(env, "WORKER_CONCURRENCY_HIGH", 4, 256),
+      default: yield* wholeNumber(env, "WORKER_CONCURRENCY_DEFAULT", 2, 256),
+      low: yield* wholeNumber(env, "WORKER_CONCURRENCY_LOW", 1, 256)
+    }
+    if (concurrency.high + concurrency.default + concurrency.low === 0) {
+      return yield* new ConfigInvalid({
+        variable: "WORKER_CONCURRENCY_DEFAULT",
+        message: "WORKER_CONCURRENCY_HIGH, _DEFAULT and _LOW are all 0: this worker would run no queue"
+      })
+    }
+    if (app.databaseUrl === undefined) {
+      return yield* new ConfigInvalid({ variable: "DATABASE_URL", message: "DATABASE_URL is missing" })
+    }
+    return {
+      app,
+      databaseUrl: app.databaseUrl,
+      concurrency,
+      healthPort: yield* wholeNumber(env, "WORKER_HEALTH_PORT", 9464, 65535),
+      healthHost:
+        env.WORKER_HEALTH_HOST === undefined || env.WORKER_HEALTH_HOST === "" ? "0.0.0.0" : env.WORKER_HEALTH_HOST
+    }
+  })
