@@ -40,6 +40,8 @@ export const makeRpcConnection = (options: RpcConnectionOptions): Effect.Effect<
       const ws = new globalThis.WebSocket(url, protocols)
       // Only the first socket decides `firstOpen`; later outcomes are no-ops because a Deferred completes once.
       ws.addEventListener("open", () => Deferred.doneUnsafe(first, Effect.succeed(true)), { once: true })
+      // Node 22's WebSocket reports a refused connection with "error" alone (no "close"), so watch both.
+      ws.addEventListener("error", () => Deferred.doneUnsafe(first, Effect.succeed(false)), { once: true })
       ws.addEventListener("close", () => Deferred.doneUnsafe(first, Effect.succeed(false)), { once: true })
       return ws
     })

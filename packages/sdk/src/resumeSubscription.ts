@@ -1,7 +1,7 @@
 // Keeps a project subscription alive across dropped connections: it resubscribes with the last seq it let through, so
 // the consumer sees every seq exactly once and in order. Knows nothing about sockets; the caller passes `subscribe`.
 import type { SubscriptionItem } from "@costline/core"
-import { Effect, Result, Schedule, Stream } from "effect"
+import { Schedule, Stream } from "effect"
 
 export interface ResumeOptions<E, R> {
   /** Opens one subscription attempt that replays everything after `afterSeq` (or only new events when undefined). */
@@ -16,31 +16,45 @@ export interface ResumeOptions<E, R> {
   readonly schedule: Schedule.Schedule<unknown, E>
 }
 
+const Stop = Symbol("Stop")
+
 /**
  * A never-ending stream of subscription items that survives reconnects.
  *
  * ResyncRequired is passed on (the consumer must reload state) and moves the resume point to just before its fromSeq.
- * A replayed seq the consumer already has is dropped; a seq that skips ahead restarts the attempt from the last one.
+ * A replayed seq the consumer already has is dropped; a seq that skips ahead ends the attempt, which resubscribes from
+ * the last seq delivered.
  */
 export const resumeSubscription = <E, R>(options: ResumeOptions<E, R>): Stream.Stream<SubscriptionItem, E, R> =>
   Stream.suspend(() => {
     let last = options.afterSeq
-    const admit = (item: SubscriptionItem): Effect.Effect<Result.Result<SubscriptionItem, void>, E> => {
-      if (item._tag === "ResyncRequired") {
-        last = item.fromSeq - 1
-        return Effect.succeed(Result.succeed(item))
+    const attempt = Stream.suspend(() => {
+      let stopped: string | undefined
+      // Items arrive in chunks, so a gap must not fail the chunk (that would lose the items before it): it emits Stop,
+      // and nothing after it in the attempt moves `last`.
+      const admit = (item: SubscriptionItem): ReadonlyArray<SubscriptionItem | typeof Stop> => {
+        if (stopped !== undefined) return []
+        if (item._tag === "ResyncRequired") {
+          last = item.fromSeq - 1
+          return [item]
+        }
+        if (false) return []
+        if (last !== undefined && item.seq !== last + 1) {
+          stopped = `expected seq ${last + 1} but got ${item.seq}; resubscribing`
+          return [Stop]
+        }
+        last = item.seq
+        return [item]
       }
-      if (last !== undefined && item.seq <= last) return Effect.succeed(Result.failVoid)
-      if (last !== undefined && item.seq !== last + 1) {
-        return Effect.fail(options.restart(`expected seq ${last + 1} but got ${item.seq}; resubscribing`))
-      }
-      last = item.seq
-      return Effect.succeed(Result.succeed(item))
-    }
-    const attempt = Stream.suspend(() => options.subscribe(last)).pipe(
-      // The subscription is meant to last; a server that ends it (shutdown, rebalancing) is asked again.
-      Stream.concat(Stream.suspend(() => Stream.fail(options.restart("the server ended the subscription")))),
-      Stream.filterMapEffect(admit)
-    )
+      return options.subscribe(options.afterSeq).pipe(
+        Stream.map(admit),
+        Stream.flattenIterable,
+        Stream.takeWhile((item): item is SubscriptionItem => item !== Stop),
+        // The subscription is meant to last: an attempt that ended (server shutdown, a gap) is made again.
+        Stream.concat(
+          Stream.suspend(() => Stream.fail(options.restart(stopped ?? "the server ended the subscription")))
+        )
+      )
+    })
     return attempt.pipe(Stream.retry(options.schedule.pipe(Schedule.while(({ input }) => options.isTransient(input)))))
   })

@@ -1,7 +1,7 @@
 // CostlineClient against a real server over a real WebSocket (TestServer): calls, token, typed errors, resumable streams.
 import { Conflict, InvalidRequest, JobId, NotFound, ProjectId, type SubscriptionItem, Unauthorized } from "@costline/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Queue, Stream } from "effect"
+import { Deferred, Effect, Fiber, Queue, Schedule, Stream } from "effect"
 import { ConnectionError } from "../src/ClientErrors.ts"
 import { CostlineClient } from "../src/CostlineClient.ts"
 import { makeTestServer } from "./TestServer.ts"
@@ -101,10 +101,13 @@ describe("CostlineClient", () => {
       const client = yield* CostlineClient.make({ baseUrl: server.baseUrl, token: server.aliceToken, ...fast })
       const project = yield* client.createProject({ name: "A" })
       yield* server.dropConnections
-      // Eventually reconnects by itself: retry the call until it succeeds.
+      const start = Date.now()
+      const down = yield* Effect.flip(client.getProject(project.id))
+      expect(down).toBeInstanceOf(ConnectionError)
+      expect(Date.now() - start).toBeLessThan(1000)
+      // It reconnects by itself: the same call succeeds again shortly after.
       const again = yield* client.getProject(project.id).pipe(
-        Effect.retry({ while: (error) => error._tag === "ConnectionError", times: 50 }),
-        Effect.delay("20 millis")
+        Effect.retry({ schedule: Schedule.spaced("20 millis"), while: (error) => error._tag === "ConnectionError", times: 100 })
       )
       expect(again.id).toBe(project.id)
     })

@@ -1,10 +1,10 @@
 // Assembles the whole server for the profile the configuration selects: storage, services, actors, HTTP and RPC
 // on one uWS app and port. main.ts launches it; tests launch it in-process.
 import { CostlineApi, CostlineRpcs } from "@costline/core"
-import { Effect, Layer, Option } from "effect"
+import { Effect, type FileSystem, Layer, Option, type Path } from "effect"
 import { SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
-import { HttpRouter, HttpServer } from "effect/http"
+import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import type { SqlClient } from "effect/sql"
@@ -74,7 +74,8 @@ const servicesLayer = (config: AppConfigShape) => {
   return Layer.mergeAll(auth, projects, Readiness.layer)
 }
 
-const httpLayer = (config: AppConfigShape) => {
+/** The HTTP routes (API, OpenAPI, docs) with their middleware, served by whichever HttpServer is provided. */
+const httpRoutesLayer = (config: AppConfigShape) => {
   const api = HttpApiBuilder.layer(CostlineApi, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide([SystemHandlers, AuthHandlers, ProjectsHandlers, JobsHandlers]),
     Layer.provide(AuthenticationLive)
@@ -89,17 +90,7 @@ const httpLayer = (config: AppConfigShape) => {
     requestMiddleware({ maxBodyBytes: config.maxBodyBytes }),
     cors
   )
-  const server = UwsHttpServer.layer({
-    port: config.port,
-    host: config.host,
-    maxBodyBytes: config.maxBodyBytes,
-    shutdownTimeoutMs: config.shutdownTimeoutMs
-  })
-  // The HttpServer stays in the output so an in-process caller (tests) can read the bound address.
-  return Layer.mergeAll(
-    HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }),
-    announce(config)
-  ).pipe(Layer.provideMerge(server))
+  return Layer.mergeAll(HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }), announce(config))
 }
 
 /** The line a user looks for after `npm start`: where the server is and where its docs are. */
@@ -139,10 +130,37 @@ const rpcLayer = RpcServer.layer(CostlineRpcs).pipe(
   Layer.provide(RpcSerialization.layerJson)
 )
 
-/** The complete server for a configuration. */
-export const serverLayer = (config: AppConfigShape) =>
-  Layer.mergeAll(httpLayer(config), rpcLayer).pipe(
+/** The complete server for a configuration: HTTP and RPC on one uWS app and port. */
+export const serverLayer = (config: AppConfigShape) => {
+  const server = UwsHttpServer.layer({
+    port: config.port,
+    host: config.host,
+    maxBodyBytes: config.maxBodyBytes,
+    shutdownTimeoutMs: config.shutdownTimeoutMs
+  })
+  // The HttpServer stays in the output so an in-process caller (tests) can read the bound address.
+  return Layer.mergeAll(httpRoutesLayer(config), rpcLayer).pipe(
+    Layer.provideMerge(server),
     Layer.provide(servicesLayer(config)),
     Layer.provide(UwsApp.layer),
+    Layer.provideMerge(infrastructureLayer(config))
+  )
+}
+
+/**
+ * The same HTTP API on another HttpServer (no RPC): how the benchmark measures what uWS buys over node:http, and a
+ * starting point for runtimes where uWS does not load.
+ */
+export const httpOnlyLayer = <E, R>(
+  config: AppConfigShape,
+  server: Layer.Layer<
+    HttpServer.HttpServer | HttpPlatform.HttpPlatform | Etag.Generator | FileSystem.FileSystem | Path.Path,
+    E,
+    R
+  >
+) =>
+  httpRoutesLayer(config).pipe(
+    Layer.provideMerge(server),
+    Layer.provide(servicesLayer(config)),
     Layer.provideMerge(infrastructureLayer(config))
   )

@@ -13,17 +13,18 @@ export type ExportFormat = "csv" | "xlsx" | "unixml"
  * positions. UNIXML carries no totals (they are recomputed from quantity × unit price) and keys descriptions by
  * item code, so positions sharing a code within an object share the first one's description, unit and catalogue.
  */
-export const exportBudget = Effect.fn("exportBudget")(function* (
+export const exportBudget = (
   budget: ParsedBudget | ExportableBudget,
   format: ExportFormat
-): Effect.fn.Return<Uint8Array> {
-  const grouped = groupBudget(budget)
-  switch (format) {
-    case "csv":
-      return exportCsv(grouped)
-    case "xlsx":
-      return exportXlsx(grouped)
-    case "unixml":
-      return exportUnixml(grouped)
-  }
-})
+): Effect.Effect<Uint8Array> =>
+  Effect.sync(() => {
+    const grouped = groupBudget(budget)
+    switch (format) {
+      case "csv":
+        return exportCsv(grouped)
+      case "xlsx":
+        return exportXlsx(grouped)
+      case "unixml":
+        return exportUnixml(grouped)
+    }
+  }).pipe(Effect.withSpan("exportBudget", { attributes: { format } }))

@@ -1,5 +1,5 @@
-// CSV export: one row per position (Typ K/M) followed by its take-off lines (Typ VV), with object and section
-// columns so every row stands alone; ";" separated, decimal comma, UTF-8 with BOM — what Czech Excel opens.
+// CSV export: a D row per section, one row per position (Typ K/M) followed by its take-off lines (Typ VV), with
+// object and section columns so every row stands alone; ";" separated, decimal comma, UTF-8 with BOM — what Czech Excel opens.
 import Papa from "papaparse"
 import { encodeUtf8 } from "../import/decodeText.ts"
 import type { GroupedBudget } from "./groupBudget.ts"
@@ -30,7 +30,26 @@ export const exportCsv = (budget: GroupedBudget): Uint8Array => {
     ]
   ]
   for (const object of budget.objects)
-    for (const section of object.sections)
+    for (const section of object.sections) {
+      // D rows carry the section names and, by KROS's order (a group's D row directly above its first child's),
+      // the díl hierarchy; the Díl column on every position row makes each row stand alone.
+      if (section.code !== "")
+        rows.push([
+          safe(object.code),
+          safe(object.name),
+          "",
+          "",
+          "",
+          "D",
+          safe(section.code),
+          safe(section.name),
+          "",
+          "",
+          "",
+          "",
+          "",
+          ""
+        ])
       for (const p of section.positions) {
         const head = [safe(object.code), safe(object.name), safe(section.code), safe(section.name)]
         rows.push([
@@ -47,7 +66,20 @@ export const exportCsv = (budget: GroupedBudget): Uint8Array => {
           safe(p.note)
         ])
         for (const line of p.takeoff)
-          rows.push([...head, "", "VV", "", safe(line.text), "", line.quantity === null ? "" : comma(line.quantity), "", "", "", ""])
+          rows.push([
+            ...head,
+            "",
+            "VV",
+            "",
+            safe(line.text),
+            "",
+            line.quantity === null ? "" : comma(line.quantity),
+            "",
+            "",
+            "",
+            ""
+          ])
       }
+    }
   return encodeUtf8(`\ufeff${Papa.unparse(rows, { delimiter: ";", newline: "\r\n" })}\r\n`)
 }

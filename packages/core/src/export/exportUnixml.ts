@@ -62,13 +62,11 @@ const sources = (object: ObjectGroup): string => {
       (s) =>
         `<zdroj_dil>${el("kod_dilu", s.code)}${el("nazev_dilu", s.name)}${el("typ_dilu", partOf(object, s))}</zdroj_dil>`
     )
-  return (
-    `<zdroje><zdroje_dily>${dily.join("")}</zdroje_dily><zdroje_konstrukce>${[...works.values()]
-      .map((p) => `<zdroj_konstrukce>${item(p, "<jednotkova_sut>0,00</jednotkova_sut>")}</zdroj_konstrukce>`)
-      .join("")}</zdroje_konstrukce><zdroje_materialy>${[...materials.values()]
-      .map((p) => `<zdroj_material>${item(p, "")}</zdroj_material>`)
-      .join("")}</zdroje_materialy></zdroje>`
-  )
+  return `<zdroje><zdroje_dily>${dily.join("")}</zdroje_dily><zdroje_konstrukce>${[...works.values()]
+    .map((p) => `<zdroj_konstrukce>${item(p, "<jednotkova_sut>0,00</jednotkova_sut>")}</zdroj_konstrukce>`)
+    .join("")}</zdroje_konstrukce><zdroje_materialy>${[...materials.values()]
+    .map((p) => `<zdroj_material>${item(p, "")}</zdroj_material>`)
+    .join("")}</zdroje_materialy></zdroje>`
 }
 
 /** A díl with its children; `emitted` makes every section appear once even if parent links form a cycle. */
@@ -88,7 +86,8 @@ const objectXml = (object: ObjectGroup, date: string): string => {
   const emitted = new Set<string>([""])
   const dily: Array<string> = []
   for (const s of object.sections)
-    if (!emitted.has(s.code) && (s.parentCode === null || !known.has(s.parentCode))) dily.push(sectionXml(object, s, emitted))
+    if (!emitted.has(s.code) && (s.parentCode === null || !known.has(s.parentCode)))
+      dily.push(sectionXml(object, s, emitted))
   // Sections whose parents only lead round in a circle are written at the top level.
   for (const s of object.sections) if (!emitted.has(s.code)) dily.push(sectionXml(object, s, emitted))
   const loose = object.sections.find((s) => s.code === "")?.positions ?? []

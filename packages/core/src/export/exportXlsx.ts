@@ -3,8 +3,8 @@
 // totals are ROUND formulas with their cached values, so Excel and our importer read the same numbers.
 import { zipSync } from "fflate"
 import type { Position } from "../contracts/Position.ts"
-import { encodeUtf8 } from "../import/decodeText.ts"
 import { compare, dec, multiply, roundToStep } from "../import/decimalText.ts"
+import { encodeUtf8 } from "../import/decodeText.ts"
 import { columnName } from "../import/readWorkbook.ts"
 import { type GroupedBudget, type ObjectGroup, sectionTotal } from "./groupBudget.ts"
 import { escapeSpreadsheetText, escapeXml } from "./xmlText.ts"
@@ -18,7 +18,8 @@ const BOLD = 1
 const MONEY = 2
 const QUANTITY = 3
 
-const text = (t: string, style?: number): CellValue => (style === undefined ? { kind: "text", text: t } : { kind: "text", text: t, style })
+const text = (t: string, style?: number): CellValue =>
+  style === undefined ? { kind: "text", text: t } : { kind: "text", text: t, style }
 
 /** Excel keeps 15 significant digits; a longer number is written as text so its exact value survives. */
 const number = (value: string, style: number, formula?: string): CellValue => {
@@ -134,11 +135,7 @@ const objectRows = (budget: GroupedBudget, object: ObjectGroup): { rows: Array<R
     [C.number, text("Náklady soupisu celkem", BOLD)],
     [
       C.total,
-      number(
-        object.total,
-        MONEY,
-        `SUMIF(${range("D")},"K",${range("J")})+SUMIF(${range("D")},"M",${range("J")})`
-      )
+      number(object.total, MONEY, `SUMIF(${range("D")},"K",${range("J")})+SUMIF(${range("D")},"M",${range("J")})`)
     ]
   ])
   rows.push(...body)
@@ -198,7 +195,14 @@ export const exportXlsx = (budget: GroupedBudget): Uint8Array => {
     )
   ]
   const all = [
-    { name: "Rekapitulace stavby", xml: sheetXml(recap, [[2, 16], [3, 50], [4, 20]]) },
+    {
+      name: "Rekapitulace stavby",
+      xml: sheetXml(recap, [
+        [2, 16],
+        [3, 50],
+        [4, 20]
+      ])
+    },
     ...sheets.map((s, i) => ({
       name: names[i]!,
       xml: sheetXml(s.rows, [

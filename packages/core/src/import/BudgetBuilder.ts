@@ -3,13 +3,7 @@
 import type { BudgetSettings } from "../contracts/BudgetSettings.ts"
 import { DecimalString } from "../contracts/Decimal.ts"
 import type { ImportProblem, ImportProblemKind, ProblemLocation } from "../contracts/ImportProblem.ts"
-import type {
-  BudgetMeta,
-  BudgetObject,
-  BudgetSection,
-  ParsedBudget,
-  RowAccounting
-} from "../contracts/ParsedBudget.ts"
+import type { BudgetMeta, BudgetObject, BudgetSection, ParsedBudget, RowAccounting } from "../contracts/ParsedBudget.ts"
 import type { Position, PositionKind, TakeoffLine } from "../contracts/Position.ts"
 import { add, canonical, compare, type Dec, dec, multiply, roundToStep, ZERO } from "./decimalText.ts"
 
@@ -205,7 +199,8 @@ export class BudgetBuilder {
       code: o.code,
       name: o.name,
       total: DecimalString.make(canonical(totals.get(o.code) ?? ZERO, DISPLAY_SCALE.total)),
-      declaredTotal: o.declaredTotal === null ? null : DecimalString.make(canonical(o.declaredTotal, DISPLAY_SCALE.total)),
+      declaredTotal:
+        o.declaredTotal === null ? null : DecimalString.make(canonical(o.declaredTotal, DISPLAY_SCALE.total)),
       positionCount: counts.get(o.code) ?? 0,
       sections: [...o.sections.values()]
     }))

@@ -52,7 +52,7 @@ const divideHalfUp = (n: bigint, d: bigint): bigint => {
   const r = n % d
   const twice = (r < 0n ? -r : r) * 2n
   const absD = d < 0n ? -d : d
-  if (twice >= absD) return (n < 0n) !== (d < 0n) ? q - 1n : q + 1n
+  if (twice >= absD) return n < 0n !== d < 0n ? q - 1n : q + 1n
   return q
 }
 

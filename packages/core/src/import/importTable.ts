@@ -178,9 +178,21 @@ export const importTable = (source: TableSource, builder: BudgetBuilder): TableR
         if (draft.unit === "")
           builder.problem("missing-unit", "The position has no unit (MJ).", at("unit"), "", current)
         if (quantity === null && text("quantity") === "")
-          builder.problem("missing-quantity", "The position has no quantity; 0 is assumed.", at("quantity"), "", current)
+          builder.problem(
+            "missing-quantity",
+            "The position has no quantity; 0 is assumed.",
+            at("quantity"),
+            "",
+            current
+          )
         if (draft.description === "" && draft.code === "")
-          builder.problem("missing-description", "The position has neither a code nor a description.", at(), "", current)
+          builder.problem(
+            "missing-description",
+            "The position has neither a code nor a description.",
+            at(),
+            "",
+            current
+          )
         const note = text("note")
         if (note !== "") builder.note(current, note)
         break

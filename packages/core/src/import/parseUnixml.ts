@@ -2,7 +2,7 @@
 // catalogues joined from each object's `zdroje` by item code, rounding from nastaveni/zaokrouhleni_rozpocet.
 import { defaultBudgetSettings } from "../contracts/BudgetSettings.ts"
 import type { ParsedBudget } from "../contracts/ParsedBudget.ts"
-import { type RoundingStep as RoundingStepType, RoundingStep } from "../contracts/Rounding.ts"
+import { RoundingStep, type RoundingStep as RoundingStepType } from "../contracts/Rounding.ts"
 import { BudgetBuilder, location } from "./BudgetBuilder.ts"
 import { type Dec, format, parseNumberText } from "./decimalText.ts"
 import { type ImportContext, importError } from "./ImportContext.ts"
@@ -56,13 +56,16 @@ const readStep = (text: string, fallback: RoundingStepType): RoundingStepType =>
 
 export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
   const root = readXmlTree(text, ctx, "UNIXML")
-  if (root.name !== "unixml") throw importError(ctx, "unsupported-format", `Expected a <unixml> document, found <${root.name}>.`)
+  if (root.name !== "unixml")
+    throw importError(ctx, "unsupported-format", `Expected a <unixml> document, found <${root.name}>.`)
   const stavba = childElement(root, "stavba")
-  if (stavba === undefined) throw importError(ctx, "malformed", "The UNIXML file has no <stavba> element.", { where: "/unixml" })
+  if (stavba === undefined)
+    throw importError(ctx, "malformed", "The UNIXML file has no <stavba> element.", { where: "/unixml" })
   const nastaveni = childElement(stavba, "nastaveni")
   const rounding = nastaveni === undefined ? undefined : childElement(nastaveni, "zaokrouhleni_rozpocet")
   const defaults = defaultBudgetSettings.rounding
-  const currency = nastaveni === undefined ? "" : childText(childElement(nastaveni, "mena") ?? nastaveni, "mena_rozpocet")
+  const currency =
+    nastaveni === undefined ? "" : childText(childElement(nastaveni, "mena") ?? nastaveni, "mena_rozpocet")
   const builder = new BudgetBuilder({
     currency: /^[A-Z]{3}$/.test(currency) ? currency : defaultBudgetSettings.currency,
     rounding:
@@ -81,11 +84,23 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
     if (raw === "") return null
     const value = parseNumberText(raw, ",")
     if (value === undefined)
-      builder.problem("unparseable-number", `"${raw}" is not a number; read as empty.`, location({ path: `${path}/${name}` }), raw, position)
+      builder.problem(
+        "unparseable-number",
+        `"${raw}" is not a number; read as empty.`,
+        location({ path: `${path}/${name}` }),
+        raw,
+        position
+      )
     return value ?? null
   }
 
-  const readPosition = (polozka: XmlElement, path: string, objectCode: string, sectionCode: string, sources: Sources) => {
+  const readPosition = (
+    polozka: XmlElement,
+    path: string,
+    objectCode: string,
+    sectionCode: string,
+    sources: Sources
+  ) => {
     builder.rows.rows++
     builder.rows.positions++
     const rowType = childText(polozka, "typ_vety").toUpperCase()
@@ -109,13 +124,24 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
       location: location({ path })
     })
     // Numbers are read after the position exists so their problems point at it.
-    builder.setAmounts(index, readNumber(polozka, "mnozstvi", path, index), readNumber(polozka, "jednotkova_cena", path, index))
+    builder.setAmounts(
+      index,
+      readNumber(polozka, "mnozstvi", path, index),
+      readNumber(polozka, "jednotkova_cena", path, index)
+    )
     const at = location({ path })
     if (rowType !== "K" && rowType !== "M")
       builder.problem("unknown-row-type", `Unknown typ_vety "${rowType}"; imported as a work item.`, at, rowType, index)
     if (source === undefined)
-      builder.problem("missing-source", `No zdroj in <zdroje> for item code "${code}": no description or unit.`, at, code, index)
-    else if (source.unit === "") builder.problem("missing-unit", "The position has no unit (merna_jednotka).", at, "", index)
+      builder.problem(
+        "missing-source",
+        `No zdroj in <zdroje> for item code "${code}": no description or unit.`,
+        at,
+        code,
+        index
+      )
+    else if (source.unit === "")
+      builder.problem("missing-unit", "The position has no unit (merna_jednotka).", at, "", index)
     if (childText(polozka, "mnozstvi") === "")
       builder.problem("missing-quantity", "The position has no quantity; 0 is assumed.", at, "", index)
     if (source !== undefined && source.fullDescription !== "" && source.fullDescription !== description)
@@ -134,9 +160,11 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
     builder.section(objectCode, code, sources.sections.get(code) ?? "", parent)
     const polozky = childElement(dil, "polozky")
     if (polozky !== undefined)
-      for (const p of indexed(polozky, "polozka", `${path}/polozky`)) readPosition(p.element, p.path, objectCode, code, sources)
+      for (const p of indexed(polozky, "polozka", `${path}/polozky`))
+        readPosition(p.element, p.path, objectCode, code, sources)
     const dily = childElement(dil, "dily")
-    if (dily !== undefined) for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, objectCode, code, sources)
+    if (dily !== undefined)
+      for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, objectCode, code, sources)
   }
 
   const readObject = (objekt: XmlElement, path: string, parent: Sources | null) => {
@@ -147,9 +175,11 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
     if (polozky !== undefined)
       for (const p of indexed(polozky, "polozka", `${path}/polozky`)) readPosition(p.element, p.path, code, "", sources)
     const dily = childElement(objekt, "dily")
-    if (dily !== undefined) for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, code, null, sources)
+    if (dily !== undefined)
+      for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, code, null, sources)
     const objekty = childElement(objekt, "objekty")
-    if (objekty !== undefined) for (const o of indexed(objekty, "objekt", `${path}/objekty`)) readObject(o.element, o.path, sources)
+    if (objekty !== undefined)
+      for (const o of indexed(objekty, "objekt", `${path}/objekty`)) readObject(o.element, o.path, sources)
   }
 
   const objekty = childElement(stavba, "objekty")

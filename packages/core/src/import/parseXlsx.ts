@@ -60,7 +60,9 @@ const recapObjects = (recaps: ReadonlyArray<Sheet>, sheetNames: ReadonlyArray<st
   for (const recap of recaps)
     for (const row of recap.rows) {
       const formulas = row.cells.map((c) => c?.formula ?? "").join("\n")
-      const sheet = sheetNames.find((n) => formulas.includes(`'${n.replace(/'/g, "''")}'!`) || formulas.includes(`${n}!`))
+      const sheet = sheetNames.find(
+        (n) => formulas.includes(`'${n.replace(/'/g, "''")}'!`) || formulas.includes(`${n}!`)
+      )
       if (sheet === undefined || map.has(sheet)) continue
       // Text cells in column order: KROS has "/" in column A, then code and name; an empty code is kept as "".
       const texts = row.cells

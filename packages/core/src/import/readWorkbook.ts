@@ -122,7 +122,13 @@ interface Counters {
   cells: number
 }
 
-const readSheet = (text: string, strings: ReadonlyArray<string>, ctx: ImportContext, where: string, counters: Counters) => {
+const readSheet = (
+  text: string,
+  strings: ReadonlyArray<string>,
+  ctx: ImportContext,
+  where: string,
+  counters: Counters
+) => {
   const rows: Array<SheetRow> = []
   let cells: Array<Cell | undefined> = []
   let rowNumber = 0

@@ -70,8 +70,7 @@ export const readXmlTree = (text: string, ctx: ImportContext, where: string): Xm
     text,
     {
       open: (name, attributes) => {
-        if (++count > max)
-          throw importError(ctx, "too-large", `${where}: more than ${max} XML elements.`, { where })
+        if (++count > max) throw importError(ctx, "too-large", `${where}: more than ${max} XML elements.`, { where })
         const element: XmlElement = { name, attributes, children: [], text: "" }
         stack[stack.length - 1]!.children.push(element)
         stack.push(element)
@@ -87,7 +86,8 @@ export const readXmlTree = (text: string, ctx: ImportContext, where: string): Xm
     where
   )
   const top = root.children[0]
-  if (top === undefined) throw importError(ctx, "malformed", `${where}: the XML document has no root element.`, { where })
+  if (top === undefined)
+    throw importError(ctx, "malformed", `${where}: the XML document has no root element.`, { where })
   return top
 }
 

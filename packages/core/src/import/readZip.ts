@@ -24,10 +24,15 @@ const STEP = 16 * 1024
 const RATIO_FLOOR = 1024 * 1024
 
 export const isZip = (bytes: Uint8Array): boolean =>
-  bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && bytes[3] === bytes[2] + 1
+  bytes.length >= 4 &&
+  bytes[0] === 0x50 &&
+  bytes[1] === 0x4b &&
+  (bytes[2] === 3 || bytes[2] === 5) &&
+  bytes[3] === bytes[2] + 1
 
 const u16 = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8)
-const u32 = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
+const u32 = (b: Uint8Array, o: number): number =>
+  (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
 
 // OOXML part names are ASCII; other names only need to be stable, so CP437 is read as Latin-1.
 const decodeName = (b: Uint8Array, utf8: boolean): string => (utf8 ? decodeUtf8(b) : String.fromCharCode(...b))
@@ -46,7 +51,11 @@ export const openZip = (bytes: Uint8Array, ctx: ImportContext): ZipArchive => {
   const cdOffset = u32(bytes, eocd + 16)
   if (count === 0xffff || cdOffset === 0xffffffff) throw malformed("ZIP64 archives are not supported")
   if (count > ctx.limits.maxZipEntries)
-    throw importError(ctx, "zip-bomb", `The XLSX file lists ${count} zip entries (at most ${ctx.limits.maxZipEntries}).`)
+    throw importError(
+      ctx,
+      "zip-bomb",
+      `The XLSX file lists ${count} zip entries (at most ${ctx.limits.maxZipEntries}).`
+    )
   const entries = new Map<string, ZipEntry>()
   let o = cdOffset
   for (let k = 0; k < count; k++) {

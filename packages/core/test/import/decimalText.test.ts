@@ -65,13 +65,18 @@ describe("decimalText", () => {
 
   it("multiplication and rounding agree with exact integer arithmetic (property)", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 9n }), (q, p) => {
-        // q/1000 × p/100 rounded to cents equals round(q×p / 1000) computed by hand.
-        const exact = q * p
-        const cents = exact / 1000n + (((exact < 0n ? -exact : exact) % 1000n) * 2n >= 1000n ? (exact < 0n ? -1n : 1n) : 0n)
-        const got = roundToStep(multiply({ units: q, scale: 3 }, { units: p, scale: 2 }), dec("0.01"))
-        return got.units === cents && got.scale === 2
-      })
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 0n, max: 10n ** 9n }),
+        (q, p) => {
+          // q/1000 × p/100 rounded to cents equals round(q×p / 1000) computed by hand.
+          const exact = q * p
+          const cents =
+            exact / 1000n + (((exact < 0n ? -exact : exact) % 1000n) * 2n >= 1000n ? (exact < 0n ? -1n : 1n) : 0n)
+          const got = roundToStep(multiply({ units: q, scale: 3 }, { units: p, scale: 2 }), dec("0.01"))
+          return got.units === cents && got.scale === 2
+        }
+      )
     )
   })
 })

@@ -74,7 +74,12 @@ describe("import limits", () => {
   })
 
   it("caps the total decompressed size across entries", () => {
-    const big = enc(sheetXml([header, ...Array.from({ length: 3000 }, (_, i) => [null, null, String(i + 1), "K", "1", "x".repeat(50), "m", 1, 1, 1])]))
+    const big = enc(
+      sheetXml([
+        header,
+        ...Array.from({ length: 3000 }, (_, i) => [null, null, String(i + 1), "K", "1", "x".repeat(50), "m", 1, 1, 1])
+      ])
+    )
     const xlsx = buildXlsx([{ name: "A", xml: new TextDecoder().decode(big) }])
     const error = failure(xlsx, { limits: { maxUncompressedBytes: 100_000 } })
     expect(error.reason).toBe("zip-bomb")
@@ -88,13 +93,18 @@ describe("import limits", () => {
   })
 
   it("rejects entity declarations inside an XLSX sheet too", () => {
-    const sheet = billionLaughs.replace(/<unixml[\s\S]*$/, '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    const sheet = billionLaughs.replace(
+      /<unixml[\s\S]*$/,
+      '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    )
     const error = failure(buildXlsx([{ name: "S", xml: sheet }]))
     expect(error.reason).toBe("unsafe-xml")
   })
 
   it("does not resolve undeclared entities (no external entities either)", () => {
-    const error = failure(enc('<?xml version="1.0"?><unixml><stavba><nazev_stavby>&xxe;</nazev_stavby></stavba></unixml>'))
+    const error = failure(
+      enc('<?xml version="1.0"?><unixml><stavba><nazev_stavby>&xxe;</nazev_stavby></stavba></unixml>')
+    )
     expect(error.reason).toBe("malformed")
   })
 
@@ -118,7 +128,10 @@ describe("import limits", () => {
   })
 
   it("caps rows of a workbook", () => {
-    const rows = [header, ...Array.from({ length: 200 }, (_, i) => [null, null, String(i + 1), "K", "1", "a", "m", 1, 1, 1])]
+    const rows = [
+      header,
+      ...Array.from({ length: 200 }, (_, i) => [null, null, String(i + 1), "K", "1", "a", "m", 1, 1, 1])
+    ]
     expect(failure(buildXlsx([{ name: "A", rows }]), { limits: { maxRows: 100 } }).reason).toBe("too-many-rows")
   })
 

@@ -32,7 +32,16 @@ describe("CSV import", () => {
       ["missing-unit", 8, "C", ""],
       ["unknown-row-type", 9, "G", "X1 | Něco divného | ks | 1 | 1 | 1 | ZZ"]
     ])
-    expect(b.meta.rows).toEqual({ rows: 7, positions: 3, sections: 0, takeoff: 1, notes: 1, summaries: 1, objectRows: 0, problemRows: 1 })
+    expect(b.meta.rows).toEqual({
+      rows: 7,
+      positions: 3,
+      sections: 0,
+      takeoff: 1,
+      notes: 1,
+      summaries: 1,
+      objectRows: 0,
+      problemRows: 1
+    })
   })
 
   it("reads a comma-separated file with English headers, decimal points and thousands separators", () => {

@@ -14,8 +14,18 @@ const small = () => parse(new Uint8Array(readFileSync(new URL("../fixtures/small
 describe("UNIXML import (synthetic)", () => {
   it("reads budget identity, rounding settings and currency", () => {
     const b = small()
-    expect(b.meta).toMatchObject({ format: "unixml", layout: "kros", code: "SYN-1", name: "Syntetická stavba & garáž", date: "2024-03-05", currency: "EUR" })
-    expect(b.settings).toEqual({ currency: "EUR", rounding: { quantity: "0.01", unitPrice: "0.01", total: "1", mode: "half-up" } })
+    expect(b.meta).toMatchObject({
+      format: "unixml",
+      layout: "kros",
+      code: "SYN-1",
+      name: "Syntetická stavba & garáž",
+      date: "2024-03-05",
+      currency: "EUR"
+    })
+    expect(b.settings).toEqual({
+      currency: "EUR",
+      rounding: { quantity: "0.01", unitPrice: "0.01", total: "1", mode: "half-up" }
+    })
   })
 
   it("walks objects → nested díly → položky and joins descriptions, units and catalogues from zdroje", () => {
@@ -45,7 +55,12 @@ describe("UNIXML import (synthetic)", () => {
       { text: "(14+1)*(7,2+1)", quantity: null },
       { text: "F0001: 100,8", quantity: null }
     ])
-    expect(b.positions[2]).toMatchObject({ kind: "material", unit: "t", description: "štěrkopísek frakce 0/4", total: "1125.00" })
+    expect(b.positions[2]).toMatchObject({
+      kind: "material",
+      unit: "t",
+      description: "štěrkopísek frakce 0/4",
+      total: "1125.00"
+    })
     expect(b.objects.map((o) => [o.code, o.name, o.positionCount, o.total, o.declaredTotal])).toEqual([
       ["SO 01", "Hlavní objekt", 4, "37060.00", null],
       ["SO 02", "Garáž", 2, "7.00", null]
@@ -64,7 +79,12 @@ describe("UNIXML import (synthetic)", () => {
       expect.objectContaining({
         value: "abc",
         positionKey: "SO 01/1/2",
-        location: { sheet: null, row: null, column: null, path: "/unixml/stavba/objekty/objekt[1]/dily/dil[1]/dily/dil[1]/polozky/polozka[2]/jednotkova_cena" }
+        location: {
+          sheet: null,
+          row: null,
+          column: null,
+          path: "/unixml/stavba/objekty/objekt[1]/dily/dil[1]/dily/dil[1]/polozky/polozka[2]/jednotkova_cena"
+        }
       })
     ])
     expect(byKind("missing-unit").map((p) => p.positionKey)).toEqual(["SO 01/1/2"])
@@ -118,7 +138,11 @@ describe.skipIf(!real)(`UNIXML import (real files in ${fixturesDir})`, () => {
     expect(b.positions.every((p) => p.unitPrice === "0.00" && p.total === "0.00")).toBe(true)
     expect(b.positions.every((p) => /^\d{5,6}[A-Z]?$|^[0-9A-Z]+$/.test(p.code))).toBe(true)
     expect(b.positions.filter((p) => Number(p.quantity) > 0).length).toBeGreaterThan(140)
-    expect(b.positions.find((p) => p.positionKey === "SO 001/0/1")).toMatchObject({ code: "014102", unit: "T", quantity: "5766.700" })
+    expect(b.positions.find((p) => p.positionKey === "SO 001/0/1")).toMatchObject({
+      code: "014102",
+      unit: "T",
+      quantity: "5766.700"
+    })
     expect(new Set(b.positions.map((p) => p.positionKey)).size).toBe(153)
   })
 })

@@ -61,16 +61,42 @@ describe("XLSX import, other layouts", () => {
       ["unknown-row-type", "Rozpočet", 12, "A", null],
       ["total-mismatch", "Rozpočet", 11, null, "Rozpočet/1/code:596211110"]
     ])
-    expect(b.meta.rows).toEqual({ rows: 9, positions: 3, sections: 1, takeoff: 1, notes: 2, summaries: 0, objectRows: 0, problemRows: 2 })
+    expect(b.meta.rows).toEqual({
+      rows: 9,
+      positions: 3,
+      sections: 1,
+      takeoff: 1,
+      notes: 2,
+      summaries: 0,
+      objectRows: 0,
+      problemRows: 2
+    })
   })
 
   it("fails with the headers it found when a sheet cannot be mapped", () => {
     const bytes = buildXlsx([
-      { name: "Data", rows: [["Kód", "Popis", "Množství"], ["1", "a", 1]] },
-      { name: "Poznámky", rows: [["Datum", "Autor", "Text"], ["1.1.2024", "JN", "ok"]] }
+      {
+        name: "Data",
+        rows: [
+          ["Kód", "Popis", "Množství"],
+          ["1", "a", 1]
+        ]
+      },
+      {
+        name: "Poznámky",
+        rows: [
+          ["Datum", "Autor", "Text"],
+          ["1.1.2024", "JN", "ok"]
+        ]
+      }
     ])
     const error = Effect.runSync(Effect.flip(parseBudget(bytes, { fileName: "x.xlsx" })))
-    expect(error).toMatchObject({ _tag: "ImportError", reason: "unmapped-sheet", where: "Poznámky", fileName: "x.xlsx" })
+    expect(error).toMatchObject({
+      _tag: "ImportError",
+      reason: "unmapped-sheet",
+      where: "Poznámky",
+      fileName: "x.xlsx"
+    })
     expect(error.headersFound).toEqual(["Datum", "Autor", "Text"])
   })
 })
@@ -81,7 +107,15 @@ describe.skipIf(!real)(`KROS XLSX import (real files in ${fixturesDir})`, () => 
   it("rd-valcha: one sheet per object, recap and figure list recognised, 298 positions, cached totals", () => {
     const b = parse(requireFixture("boq/rd-valcha.xlsx"))
     expect(b.meta).toMatchObject({ layout: "kros", code: "01-2025-AP", name: "RD Valcha SO1+ SO2", date: "2025-09-08" })
-    expect(b.meta.sheets.map((s) => s.role)).toEqual(["recapitulation", "budget", "budget", "budget", "budget", "budget", "figures"])
+    expect(b.meta.sheets.map((s) => s.role)).toEqual([
+      "recapitulation",
+      "budget",
+      "budget",
+      "budget",
+      "budget",
+      "budget",
+      "figures"
+    ])
     expect(b.positions).toHaveLength(298)
     expect(b.problems).toEqual([])
     expect(b.objects.map((o) => [o.code, o.name, o.positionCount, o.total, o.declaredTotal])).toEqual([
@@ -110,7 +144,16 @@ describe.skipIf(!real)(`KROS XLSX import (real files in ${fixturesDir})`, () => 
     const r = b.meta.rows
     expect(r.rows).toBe(2212)
     expect(r.positions + r.sections + r.takeoff + r.notes + r.summaries + r.objectRows + r.problemRows).toBe(r.rows)
-    expect(r).toEqual({ rows: 2212, positions: 875, sections: 126, takeoff: 717, notes: 484, summaries: 10, objectRows: 0, problemRows: 0 })
+    expect(r).toEqual({
+      rows: 2212,
+      positions: 875,
+      sections: 126,
+      takeoff: 717,
+      notes: 484,
+      summaries: 10,
+      objectRows: 0,
+      problemRows: 0
+    })
     expect(b.positions).toHaveLength(875)
     expect(b.settings.rounding.total).toBe("0.1")
     expect(b.positions.every((p) => p.unitPrice === "0.00")).toBe(true)

@@ -11,7 +11,8 @@ export interface FixtureSheet {
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
-const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+const esc = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 const col = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : `A${String.fromCharCode(65 + i - 26)}`)
 
 export const sheetXml = (rows: ReadonlyArray<ReadonlyArray<FixtureValue>>): string =>

@@ -1,22 +1,22 @@
 // An exclusive lock on an embedded data directory. PGlite has none of its own: two processes that open the same
 // directory (a server and `npm run migrate`, two servers) both start, and each overwrites the other's writes.
 import { open, readFile, unlink } from "node:fs/promises"
-import { Effect } from "effect"
+import * as path from "node:path"
 import type { Scope } from "effect"
+import { Effect, Predicate } from "effect"
 import { DatabaseError } from "./DatabaseError.ts"
 
 // Directories this process holds, so a second open in the same process is refused too.
 const held = new Set<string>()
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
+const errorCode = (error: unknown): unknown => (Predicate.hasProperty(error, "code") ? error.code : undefined)
+
+// Signal 0 only checks for existence; EPERM means the process exists but belongs to another user.
+const isAlive = (pid: number): Effect.Effect<boolean> =>
+  Effect.try({ try: () => process.kill(pid, 0), catch: errorCode }).pipe(
+    Effect.as(true),
+    Effect.catch((code) => Effect.succeed(code === "EPERM"))
+  )
 
 const inUse = (lockPath: string, pid: number) =>
   new DatabaseError({
@@ -27,16 +27,14 @@ const inUse = (lockPath: string, pid: number) =>
 
 const tryCreate = (lockPath: string) =>
   Effect.tryPromise({
-    try: async () => {
-      const handle = await open(lockPath, "wx")
-      await handle.writeFile(String(process.pid))
-      await handle.close()
-      return true
-    },
+    // "wx" fails with EEXIST when the file exists: creating it is the atomic test-and-set.
+    try: () =>
+      open(lockPath, "wx").then((handle) => handle.writeFile(String(process.pid)).finally(() => handle.close())),
     catch: (cause) => cause
   }).pipe(
+    Effect.as(true),
     Effect.catch((cause) =>
-      (cause as NodeJS.ErrnoException).code === "EEXIST"
+      errorCode(cause) === "EEXIST"
         ? Effect.succeed(false)
         : Effect.fail(
             new DatabaseError({
@@ -54,13 +52,14 @@ const tryCreate = (lockPath: string) =>
  * (pid 1 in a restarted container) counts as stale unless this process holds the directory.
  */
 export const acquire = (dataDir: string): Effect.Effect<void, DatabaseError, Scope.Scope> => {
-  const lockPath = `${dataDir}.lock`
+  const lockPath = `${path.resolve(dataDir)}.lock`
   const take: Effect.Effect<void, DatabaseError> = Effect.gen(function* () {
     if (held.has(lockPath)) return yield* inUse(lockPath, process.pid)
     if (yield* tryCreate(lockPath)) return
     const owner = yield* Effect.promise(() => readFile(lockPath, "utf8").catch(() => ""))
     const pid = Number.parseInt(owner, 10)
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return yield* inUse(lockPath, pid)
+    const live = Number.isInteger(pid) && pid > 0 && pid !== process.pid && (yield* isAlive(pid))
+    if (live) return yield* inUse(lockPath, pid)
     yield* Effect.logWarning(`Taking over the stale lock ${lockPath} of process ${owner || "unknown"}`)
     yield* Effect.promise(() => unlink(lockPath).catch(() => undefined))
     if (!(yield* tryCreate(lockPath))) return yield* inUse(lockPath, pid)

@@ -6,6 +6,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import type { Scope } from "effect"
 import { Effect } from "effect"
 import { DatabaseError } from "./DatabaseError.ts"
+import * as DataDirLock from "./DataDirLock.ts"
 
 export interface PgliteServerOptions {
   /** Directory PGlite keeps its files in, created if missing; undefined keeps the database in memory. */
@@ -30,7 +31,7 @@ const fail = (message: string) => (cause: unknown) => new DatabaseError({ operat
  *
  * PGlite is one backend session. The socket server feeds it the protocol messages of all its connections through one
  * queue, message by message, so two connections running extended-protocol queries at the same time interleave their
- * Parse/Bind/Execute messages and fail ("portal does not exist"; see PgliteServer.test.ts). Hence exactly one client
+ * Parse/Bind/Execute messages and fail ("portal does not exist", seen with a pool of three). Hence exactly one client
  * connection: the pool serialises queries and transactions, which PGlite would do anyway.
  */
 export const make = Effect.fnUntraced(function* (
@@ -46,6 +47,7 @@ export const make = Effect.fnUntraced(function* (
         `Could not create the embedded database directory ${dataDir}. Check COSTLINE_DATA_DIR and its permissions.`
       )
     })
+    yield* DataDirLock.acquire(dataDir)
   }
 
   const db = yield* Effect.acquireRelease(
@@ -54,7 +56,7 @@ export const make = Effect.fnUntraced(function* (
       catch: fail(
         dataDir === undefined
           ? "Could not start the in-memory embedded database."
-          : `Could not open the embedded database in ${dataDir}. If another Costline process uses this directory, stop it first.`
+          : `Could not open the embedded database in ${dataDir}.`
       )
     }),
     (db) => Effect.ignore(Effect.tryPromise(() => db.close()))

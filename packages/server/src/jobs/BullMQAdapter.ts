@@ -2,7 +2,7 @@
 // that hand each delivered job id to the runner and translate its outcome into BullMQ's terms (return, a thrown Error
 // for a retry with backoff, UnrecoverableError for a final failure). Only the job id travels through Redis.
 import { type JobId, JobId as JobIdSchema, type JobQueueName } from "@costline/core"
-import { Queue, UnrecoverableError, Worker } from "bullmq"
+import { Queue, UnrecoverableError, WaitingError, Worker } from "bullmq"
 import { Duration, Effect, FiberSet, Schema, type Scope } from "effect"
 import { Redis } from "../redis/Redis.ts"
 import type { JobRecord } from "./JobRepo.ts"
@@ -79,7 +79,10 @@ export const makeProducer = Effect.fnUntraced(function* (
 export interface WorkersOptions {
   /** Jobs each queue runs at once in this process; 0 leaves the queue to other processes. */
   readonly concurrency: Readonly<Record<JobQueueName, number>>
-  /** How long closing waits for running jobs before it stops them (they are redelivered after their lock expires). */
+  /**
+   * How long closing waits for running jobs. Jobs still running then are interrupted and put back in the wait list
+   * (and their rows back to queued) without counting the attempt, so another worker resumes them.
+   */
   readonly shutdownTimeout: Duration.Input
 }
 
@@ -115,15 +118,25 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
 ): Effect.fn.Return<Workers, never, Redis | Scope.Scope | R> {
   const redis = yield* Redis
   // Made first so that its finalizer, which interrupts whatever still runs, comes last.
-  const runPromise = yield* FiberSet.makeRuntimePromise<R, Directive, never>()
+  const running = yield* FiberSet.make<Directive, never>()
+  const runPromise = yield* FiberSet.runtimePromise(running)<R>()
   const runLog = yield* FiberSet.makeRuntime<never, void, never>()
   const workers: Array<Worker<Envelope>> = []
+  // Set when shutdown gives up waiting: an attempt that then ends by interruption goes back to the wait list.
+  let stopping = false
 
   for (const name of queueNames) {
     const concurrency = options.concurrency[name]
     if (!(concurrency > 0)) continue
     const connection = yield* redis.duplicate({ maxRetriesPerRequest: null })
-    const processJob = (job: { readonly data: unknown; readonly attemptsMade: number }): Promise<null> => {
+    const processJob = (
+      job: {
+        readonly data: unknown
+        readonly attemptsMade: number
+        readonly moveToWait: (token?: string) => Promise<unknown>
+      },
+      token?: string
+    ): Promise<null> => {
       const envelope = decodeEnvelope(job.data)
       if (envelope._tag === "None") {
         return Promise.reject(new UnrecoverableError("the BullMQ job carries no valid job id"))
@@ -144,11 +157,21 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
         ),
         Effect.annotateLogs({ jobId: envelope.value.jobId, queue: name, deliveries: job.attemptsMade + 1 })
       )
-      return runPromise(attempt).then((directive) => {
-        if (directive._tag === "retry") throw new Error(directive.message)
-        if (directive._tag === "fail") throw new UnrecoverableError(directive.message)
-        return null
-      })
+      return runPromise(attempt).then(
+        (directive) => {
+          if (directive._tag === "retry") throw new Error(directive.message)
+          if (directive._tag === "fail") throw new UnrecoverableError(directive.message)
+          return null
+        },
+        (error: unknown) => {
+          // Interrupted by the shutdown: hand the job back without using up an attempt (WaitingError tells BullMQ
+          // the job has been moved already). Anything else is a plain failure BullMQ retries.
+          if (!stopping) throw error
+          return job.moveToWait(token).then(() => {
+            throw new WaitingError("interrupted by a worker shutdown")
+          })
+        }
+      )
     }
     const worker = new Worker<Envelope>(name, processJob, {
       connection,
@@ -163,17 +186,28 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
     workers.push(worker)
   }
 
+  // worker.close() stops fetching and waits for the running jobs; a later close(true) would only return that same
+  // pending promise, so jobs that outlive the timeout are interrupted instead, which lets close() complete.
   yield* Effect.addFinalizer(() =>
-    Effect.tryPromise(() => Promise.all(workers.map((worker) => worker.close()))).pipe(
-      Effect.timeout(options.shutdownTimeout),
-      Effect.catch(() =>
-        Effect.logWarning("running jobs did not finish in time; stopping them, BullMQ will redeliver them").pipe(
-          Effect.andThen(Effect.tryPromise(() => Promise.all(workers.map((worker) => worker.close(true))))),
-          Effect.ignore
-        )
-      ),
-      Effect.asVoid
-    )
+    Effect.gen(function* () {
+      const closed = yield* Effect.sync(() => Promise.all(workers.map((worker) => worker.close())))
+      const waitClosed = (timeout: Duration.Input) =>
+        Effect.tryPromise(() => closed).pipe(Effect.timeout(timeout), Effect.asVoid)
+      yield* waitClosed(options.shutdownTimeout).pipe(
+        Effect.catch(() =>
+          Effect.logWarning("running jobs did not finish in time; interrupting them, they will resume elsewhere").pipe(
+            Effect.andThen(
+              Effect.sync(() => {
+                stopping = true
+              })
+            ),
+            Effect.andThen(FiberSet.clear(running)),
+            Effect.andThen(waitClosed("10 seconds"))
+          )
+        ),
+        Effect.catch((error) => Effect.logWarning("BullMQ workers did not close cleanly", error))
+      )
+    })
   )
 
   return {

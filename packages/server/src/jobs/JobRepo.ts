@@ -56,11 +56,8 @@ interface Row {
 const iso = (value: Date | string): string =>
   value instanceof Date ? value.toISOString() : new Date(value).toISOString()
 
-// jsonb arrives parsed from the pg driver; a string would mean a driver configured without JSON parsing.
-const json = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
-
-const toError = (value: unknown): JobError | null => {
-  const error = json(value)
+// jsonb columns arrive parsed by the pg driver (a JSON string value arrives as a JS string, so no re-parsing here).
+const toError = (error: unknown): JobError | null => {
   if (error === null || typeof error !== "object") return null
   const fields = error as { readonly message?: unknown; readonly retryable?: unknown }
   return { message: String(fields.message ?? ""), retryable: fields.retryable === true }
@@ -80,7 +77,7 @@ const toRecord = (row: Row): JobRecord => ({
     totalSteps: Number(row.total_steps),
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
-    result: json(row.result) ?? null,
+    result: row.result ?? null,
     error: toError(row.error),
     createdAt: iso(row.created_at),
     startedAt: row.started_at === null ? null : iso(row.started_at),
@@ -88,7 +85,7 @@ const toRecord = (row: Row): JobRecord => ({
   },
   queue: row.queue as JobQueueName,
   priority: Number(row.priority),
-  payload: json(row.payload)
+  payload: row.payload
 })
 
 const columns = `id, project_id, type, queue, priority, status, progress, message, step, total_steps, attempts,
@@ -114,6 +111,11 @@ export class JobRepo extends Context.Service<
     readonly fail: (id: JobId, error: JobError) => Effect.Effect<Job, SqlError>
     /** A failed attempt that will be retried: back to queued, the error kept so users see why it is late. */
     readonly requeue: (id: JobId, error: JobError) => Effect.Effect<Job, SqlError>
+    /**
+     * An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail). A job
+     * that is no longer running is left alone.
+     */
+    readonly release: (id: JobId) => Effect.Effect<Option.Option<Job>, SqlError>
     /** The project's jobs, newest first. */
     readonly listByProject: (projectId: ProjectId, limit?: number) => Effect.Effect<ReadonlyArray<Job>, SqlError>
     /** Jobs still queued or running, in the order a runner should take them (priority, then age). */
@@ -201,6 +203,16 @@ export class JobRepo extends Context.Service<
         return yield* one(rows, id, "requeue")
       })
 
+      const release = Effect.fn("JobRepo.release")(function* (id: JobId) {
+        const rows = yield* sql<Row>`
+          UPDATE background_jobs
+          SET status = 'queued', attempts = GREATEST(attempts - 1, 0), message = 'interrupted by a shutdown; will resume',
+            updated_at = now()
+          WHERE id = ${id} AND status = 'running'
+          RETURNING ${select}`
+        return Option.map(Option.fromNullishOr(rows[0]), (row) => toRecord(row).job)
+      })
+
       const find = (id: JobId) =>
         Effect.map(
           findRecord(id),
@@ -230,6 +242,7 @@ export class JobRepo extends Context.Service<
         complete,
         fail,
         requeue,
+        release,
         listByProject,
         listUnfinished
       })

@@ -99,6 +99,19 @@ export class JobRunner extends Context.Service<
           return { _tag: "Skipped", jobId, reason } as const
         }
         const { job, payload } = started.value
+        return yield* finish(job, payload).pipe(
+          // Stopped by a shutdown (not by its own failure): queued again, so the next process resumes it.
+          Effect.onInterrupt(() =>
+            repo.release(jobId).pipe(
+              Effect.tap(() => Effect.logInfo("job interrupted by shutdown; released to the queue")),
+              Effect.ignore
+            )
+          )
+        )
+      })
+
+      const finish = Effect.fnUntraced(function* (job: Job, payload: unknown) {
+        const jobId = job.id
         yield* Effect.annotateCurrentSpan({ jobType: job.type, attempt: job.attempts })
         yield* Effect.logInfo(`job started (attempt ${job.attempts} of ${job.maxAttempts})`)
 
@@ -114,6 +127,14 @@ export class JobRunner extends Context.Service<
               )
             : processor.value(makeContext(job, payload))
         ).pipe(
+          // The result is stored as jsonb; a BigInt or a cycle would otherwise surface later as a database defect.
+          Effect.tap((result) =>
+            Effect.try({
+              try: () => JSON.stringify(result ?? null),
+              catch: () =>
+                new PermanentJobFailure({ message: `job type "${job.type}" returned a result that is not JSON` })
+            })
+          ),
           Effect.map((result) => ({ ok: true as const, result })),
           Effect.catch((failure) => Effect.succeed({ ok: false as const, error: failureError(failure) })),
           Effect.catchDefect((defect) =>

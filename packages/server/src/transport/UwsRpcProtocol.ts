@@ -141,15 +141,18 @@ const make = (options: UwsRpcProtocolOptions) =>
         const protocol = (headers["sec-websocket-protocol"] ?? "").split(",")[0]!.trim()
         const extensions = headers["sec-websocket-extensions"] ?? ""
         let aborted = false
-        const fiber = runFork(Effect.suspend(() => options.authenticate({ headers, query })))
+        let fiber: Fiber.Fiber<Record<string, string> | undefined, unknown> | undefined
+        // Registered before anything asynchronous: uWS forbids touching `res` once the client has gone.
         res.onAborted(() => {
           aborted = true
-          fiber.interruptUnsafe()
+          fiber?.interruptUnsafe()
         })
         const finish = (exit: Exit.Exit<Record<string, string> | undefined, unknown>) => {
           if (aborted) return
+          const died = Exit.isFailure(exit) && Cause.hasDies(exit.cause)
+          if (died) runFork(Effect.logError("UwsRpcProtocol: authenticate died", exit.cause))
           res.cork(() => {
-            if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+            if (died) {
               return refuse(res, "500 Internal Server Error", "InternalError", "authentication failed unexpectedly")
             }
             if (Exit.isFailure(exit) || exit.value === undefined) {
@@ -168,6 +171,7 @@ const make = (options: UwsRpcProtocolOptions) =>
             res.upgrade(data, key, protocol, extensions, context)
           })
         }
+        fiber = runFork(Effect.suspend(() => options.authenticate({ headers, query })))
         const exit = fiber.pollUnsafe()
         if (exit !== undefined) finish(exit)
         else fiber.addObserver(finish)

@@ -170,7 +170,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
     })
   )
 
-  it.effect("closing the workers stops a job that outlives the shutdown timeout", () =>
+  it.effect("a job that outlives the shutdown timeout is interrupted, requeued and resumed by the next worker", () =>
     Effect.gen(function* () {
       const started = yield* Deferred.make<void>()
       const stuck: ProcessorRegistry = {
@@ -188,9 +188,17 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
       )
       const elapsed = (yield* Clock.currentTimeMillis) - begin
       assert.isBelow(elapsed, 5000, "shutdown is bounded")
-      // Left running: BullMQ redelivers it once its lock expires, and the runner accepts a running job again.
-      const after = yield* repo.find(job.id).pipe(Effect.orDie)
-      assert.strictEqual(Option.getOrThrow(after).status, "running")
+      const released = Option.getOrThrow(yield* repo.find(job.id).pipe(Effect.orDie))
+      assert.strictEqual(released.status, "queued")
+      assert.strictEqual(released.attempts, 0, "the interrupted attempt does not count")
+
+      // Back in BullMQ's wait list: the next worker runs it without waiting for a lock to expire.
+      const resumed = yield* awaitJob(job.id, ["completed", "failed"], "10 seconds").pipe(
+        Effect.provide(workers({ export_budget: () => Effect.succeed({ resumed: true }) }))
+      )
+      assert.strictEqual(resumed.status, "completed")
+      assert.strictEqual(resumed.attempts, 1)
+      assert.deepStrictEqual(resumed.result, { resumed: true })
     })
   )
 })

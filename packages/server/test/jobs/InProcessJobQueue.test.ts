@@ -10,7 +10,7 @@ import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { JobRunner } from "@costline/server/jobs/JobRunner"
 import { assert, layer } from "@effect/vitest"
-import { Clock, Effect, Layer, Option } from "effect"
+import { Clock, Deferred, Effect, Layer, Option } from "effect"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
 import { awaitJob, insertPositions, insertProject, insertVersion, journal } from "./jobFixtures.ts"
 
@@ -257,5 +257,32 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
         [b.id, a.id]
       )
     }).pipe(Effect.provide(inProcess()))
+  )
+
+  it.effect("a job cut off by stopping the queue is released to queued and resumed by the next start", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const stuck: ProcessorRegistry = {
+        export_budget: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never))
+      }
+      const repo = yield* JobRepo
+      const job = yield* Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const job = yield* queue.enqueue({ type: "export_budget", projectId: null })
+        yield* Deferred.await(started)
+        return job
+      }).pipe(Effect.provide(inProcess(stuck)))
+
+      const released = Option.getOrThrow(yield* repo.find(job.id).pipe(Effect.orDie))
+      assert.strictEqual(released.status, "queued")
+      assert.strictEqual(released.attempts, 0)
+
+      const resumed = yield* Effect.andThen(JobQueue, awaitJob(job.id)).pipe(
+        Effect.provide(inProcess({ export_budget: () => Effect.succeed("resumed") }))
+      )
+      assert.strictEqual(resumed.status, "completed")
+      assert.strictEqual(resumed.attempts, 1)
+      assert.strictEqual(resumed.result, "resumed")
+    })
   )
 })

@@ -1,8 +1,8 @@
 // UwsHttpServer over real sockets on 127.0.0.1: a tiny HttpApi served through it, body limits, aborts, concurrency
 // and the graceful drain on shutdown.
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Schema, Scope } from "effect"
-import { HttpRouter, HttpServer, HttpServerRequest } from "effect/http"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Schema, Scope, Stream } from "effect"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { UwsApp } from "../../src/transport/UwsApp.ts"
 import * as UwsHttpServer from "../../src/transport/UwsHttpServer.ts"
@@ -58,8 +58,19 @@ const makeProbe = Effect.all({
   interrupted: Deferred.make<void>()
 })
 
+// 80 chunks of 64 KiB, chunk i filled with byte i: big enough to fill socket buffers, checkable byte by byte.
+const streamChunks = 80
+const StreamRoute = HttpRouter.add(
+  "GET",
+  "/stream",
+  HttpServerResponse.stream(
+    Stream.range(0, streamChunks - 1).pipe(Stream.map((i) => new Uint8Array(64 * 1024).fill(i))),
+    { contentType: "application/octet-stream" }
+  )
+)
+
 const serverLayer = (probe: Probe["Service"], options?: Partial<UwsHttpServer.UwsHttpServerOptions>) =>
-  HttpRouter.serve(HttpApiBuilder.layer(Api).pipe(Layer.provide(Handlers)), {
+  HttpRouter.serve(Layer.merge(HttpApiBuilder.layer(Api).pipe(Layer.provide(Handlers)), StreamRoute), {
     disableLogger: true,
     disableListenLog: true
   }).pipe(
@@ -127,6 +138,23 @@ describe("UwsHttpServer", () => {
 
       const who = yield* httpRequest(port, { path: "/whoami" })
       assert.deepStrictEqual(JSON.parse(who.body), { remoteAddress: "127.0.0.1" })
+    })
+  )
+
+  it.live("streams a 5 MiB response to a slow reader completely and in order", () =>
+    Effect.gen(function* () {
+      const port = yield* startServer(yield* Effect.scope, yield* makeProbe)
+      const result = yield* httpRequest(port, { path: "/stream", pauseMs: 300 })
+      assert.strictEqual(result.status, 200)
+      assert.strictEqual(result.headers["transfer-encoding"], "chunked")
+      assert.strictEqual(result.bytes.length, streamChunks * 64 * 1024)
+      for (let i = 0; i < streamChunks; i++) {
+        const chunk = result.bytes.subarray(i * 64 * 1024, (i + 1) * 64 * 1024)
+        assert.isTrue(
+          chunk.every((byte) => byte === i),
+          `chunk ${i} is intact`
+        )
+      }
     })
   )
 

@@ -8,6 +8,7 @@ export interface HttpResult {
   readonly status: number
   readonly headers: Http.IncomingHttpHeaders
   readonly body: string
+  readonly bytes: Buffer
 }
 
 export interface HttpRequestOptions {
@@ -17,6 +18,8 @@ export interface HttpRequestOptions {
   readonly body?: string
   /** Writes the body itself (e.g. chunk by chunk); the request is ended only if `write` ends it. */
   readonly write?: (request: Http.ClientRequest) => void
+  /** Stops reading the response for this long first, so the server's socket buffer fills (backpressure). */
+  readonly pauseMs?: number
 }
 
 export const httpRequest = (port: number, options: HttpRequestOptions): Effect.Effect<HttpResult, Error> =>
@@ -32,24 +35,37 @@ export const httpRequest = (port: number, options: HttpRequestOptions): Effect.E
       },
       (response) => {
         const chunks: Array<Buffer> = []
+        if (options.pauseMs !== undefined) {
+          response.pause()
+          setTimeout(() => response.resume(), options.pauseMs)
+        }
         response.on("data", (chunk: Buffer) => chunks.push(chunk))
         response.on("error", (error) => resume(Effect.fail(error)))
-        response.on("end", () =>
+        response.on("end", () => {
+          const bytes = Buffer.concat(chunks)
           resume(
             Effect.succeed({
               status: response.statusCode ?? 0,
               headers: response.headers,
-              body: Buffer.concat(chunks).toString("utf8")
+              body: bytes.toString("utf8"),
+              bytes
             })
           )
-        )
+        })
       }
     )
     request.on("error", (error) => resume(Effect.fail(error)))
     // A 101 is not a response to node:http: report it as one and drop the upgraded socket.
     request.on("upgrade", (response, socket) => {
       socket.destroy()
-      resume(Effect.succeed({ status: response.statusCode ?? 0, headers: response.headers, body: "" }))
+      resume(
+        Effect.succeed({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: "",
+          bytes: Buffer.alloc(0)
+        })
+      )
     })
     if (options.write !== undefined) options.write(request)
     else request.end(options.body)
