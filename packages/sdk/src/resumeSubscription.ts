@@ -38,7 +38,7 @@ export const resumeSubscription = <E, R>(options: ResumeOptions<E, R>): Stream.S
           last = item.fromSeq - 1
           return [item]
         }
-        if (false) return []
+        if (last !== undefined && item.seq <= last) return []
         if (last !== undefined && item.seq !== last + 1) {
           stopped = `expected seq ${last + 1} but got ${item.seq}; resubscribing`
           return [Stop]
@@ -46,7 +46,7 @@ export const resumeSubscription = <E, R>(options: ResumeOptions<E, R>): Stream.S
         last = item.seq
         return [item]
       }
-      return options.subscribe(options.afterSeq).pipe(
+      return options.subscribe(last).pipe(
         Stream.map(admit),
         Stream.flattenIterable,
         Stream.takeWhile((item): item is SubscriptionItem => item !== Stop),

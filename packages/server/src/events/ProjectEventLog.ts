@@ -46,7 +46,9 @@ export class ProjectEventLog extends Context.Service<
           )
           .pipe(Effect.orDie)
         const event: ProjectEvent = { _tag: "ProjectEvent", projectId, seq, at, event: body }
-        yield* bus.publish(event)
+        // Inside a caller's transaction the event must not be seen before it commits: a rolled-back seq is handed
+        // out again, and subscribers that saw the first one would skip the second as a duplicate.
+        yield* sql.afterCommit(bus.publish(event))
         return event
       })
 

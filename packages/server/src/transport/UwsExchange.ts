@@ -37,14 +37,9 @@ const statusLine = (status: number, text: string | undefined): string => {
 /** The response whose uWS handler is running right now (uWS runs handlers one at a time, synchronously). */
 let handling: uWS.HttpResponse | undefined
 
-/** Runs `f` as uWS's handler for `res`, so answers written meanwhile skip their own cork. */
-export const whileHandling = <A>(res: uWS.HttpResponse, f: () => A): A => {
+/** Marks `res` as the one whose uWS handler is running (or none), so answers written meanwhile skip the cork. */
+export const setHandling = (res: uWS.HttpResponse | undefined): void => {
   handling = res
-  try {
-    return f()
-  } finally {
-    handling = undefined
-  }
 }
 
 /**
@@ -137,7 +132,8 @@ const writeHead = (res: uWS.HttpResponse, response: HttpServerResponse, headers:
   for (const name in headers) {
     if (!skippedHeaders.has(name)) res.writeHeader(name, headers[name]!)
   }
-  if (!Cookies.isEmpty(response.cookies)) {
+  // Most responses share the empty constant: skip the record scan for them.
+  if (response.cookies !== Cookies.empty && !Cookies.isEmpty(response.cookies)) {
     for (const cookie of Cookies.toSetCookieHeaders(response.cookies)) res.writeHeader("set-cookie", cookie)
   }
 }

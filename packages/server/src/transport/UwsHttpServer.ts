@@ -15,7 +15,7 @@ import { ServeError } from "effect/http/HttpServerError"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as NetAddress from "effect/net/NetAddress"
 import { defaultShutdownTimeoutMs, UwsApp, type UwsAppShape } from "./UwsApp.ts"
-import { handleResponse, payloadTooLargeBody, UwsExchange, whileHandling } from "./UwsExchange.ts"
+import { handleResponse, payloadTooLargeBody, setHandling, UwsExchange } from "./UwsExchange.ts"
 import { UwsBody, UwsServerRequest } from "./UwsServerRequest.ts"
 
 export { payloadTooLargeBody } from "./UwsExchange.ts"
@@ -77,7 +77,9 @@ const makeHandler = (
         else body.push(chunk, isLast)
       })
     }
-    const fiber = whileHandling(res, () => run(new UwsServerRequest(exchange)))
+    setHandling(res)
+    const fiber = run(new UwsServerRequest(exchange))
+    setHandling(undefined)
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
       exchange.afterFiber(exit)
@@ -92,6 +94,7 @@ const makeHandler = (
     try {
       serve(res, req)
     } catch (defect) {
+      setHandling(undefined)
       report(defect)
       try {
         res.cork(() => res.writeStatus("500 Internal Server Error").end("", true))

@@ -1,7 +1,9 @@
 // UwsRpcProtocol over real websockets on 127.0.0.1: RpcClient (global WebSocket) against RpcServer on the same
 // uWS app and port as an HTTP route; authentication at the upgrade, streams, ordering and disconnects.
+
+import { execFile } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Layer, Schema, Stream } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { Rpc, RpcClient, RpcGroup, RpcSerialization, RpcServer } from "effect/rpc"
 import { Socket } from "effect/socket"
@@ -13,7 +15,8 @@ import { httpRequest } from "./httpRequest.ts"
 const Group = RpcGroup.make(
   Rpc.make("WhoAmI", { success: Schema.Struct({ userId: Schema.String, host: Schema.String }) }),
   Rpc.make("Count", { payload: { n: Schema.Number }, success: Schema.Number, stream: true }),
-  Rpc.make("Ticks", { success: Schema.Number, stream: true })
+  Rpc.make("Ticks", { success: Schema.Number, stream: true }),
+  Rpc.make("Big", { payload: { size: Schema.Number }, success: Schema.String })
 )
 
 class Probe extends Context.Service<
@@ -27,6 +30,7 @@ const Handlers = Group.toLayer(
     return Group.of({
       WhoAmI: (_, { headers }) => Effect.succeed({ userId: headers["x-user-id"] ?? "none", host: headers.host ?? "" }),
       Count: ({ n }) => Stream.range(1, n),
+      Big: ({ size }) => Effect.succeed("x".repeat(size)),
       Ticks: () =>
         Stream.iterate(0, (n) => n + 1).pipe(
           Stream.tap(() => Deferred.succeed(probe.ticking, undefined)),
@@ -44,12 +48,12 @@ const authenticate: UwsRpcProtocol.UwsRpcProtocolOptions["authenticate"] = ({ he
 
 const health = HttpRouter.add("GET", "/health", HttpServerResponse.text("ok"))
 
-const serverLayer = (probe: Probe["Service"]) =>
+const serverLayer = (probe: Probe["Service"], protocol?: Partial<UwsRpcProtocol.UwsRpcProtocolOptions>) =>
   Layer.mergeAll(
     HttpRouter.serve(health, { disableLogger: true, disableListenLog: true }),
     RpcServer.layer(Group).pipe(
       Layer.provide(Handlers),
-      Layer.provide(UwsRpcProtocol.layer({ path: "/rpc", authenticate })),
+      Layer.provide(UwsRpcProtocol.layer({ path: "/rpc", authenticate, ...protocol })),
       Layer.provide(RpcSerialization.layerJson)
     )
   ).pipe(
@@ -58,12 +62,37 @@ const serverLayer = (probe: Probe["Service"]) =>
     Layer.provide(UwsApp.layer)
   )
 
-const start = Effect.gen(function* () {
+const startIn = Effect.fnUntraced(function* (
+  scope: Scope.Scope,
+  protocol?: Partial<UwsRpcProtocol.UwsRpcProtocolOptions>
+) {
   const probe = { ticking: yield* Deferred.make<void>(), ticksEnded: yield* Deferred.make<void>() }
-  const context = yield* Layer.build(serverLayer(probe))
+  const context = yield* Layer.buildWithScope(serverLayer(probe, protocol), scope)
   const port = (Context.get(context, HttpServer.HttpServer).address as { readonly port: number }).port
   return { port, probe }
 })
+
+const start = Effect.flatMap(Effect.scope, (scope) => startIn(scope))
+
+// A client in another process (its event loop is blocked while it does not read, ours is not): it sends `count`
+// requests for `size`-byte answers, stops reading for 1.5 s, then counts the successful answers it gets.
+const slowReader = (url: string, count: number, size: number) => `
+  const ws = new WebSocket(${JSON.stringify(url)})
+  let ok = 0
+  ws.onopen = () => {
+    for (let i = 0; i < ${count}; i++) {
+      ws.send(JSON.stringify({ _tag: "Request", id: String(i), tag: "Big", payload: { size: ${size} }, headers: [] }))
+    }
+    setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500), 50)
+  }
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data))
+    if (message._tag === "Exit" && message.exit._tag === "Success" && message.exit.value.length === ${size}) ok++
+    if (ok === ${count}) { console.log("ok " + ok); process.exit(0) }
+  }
+  ws.onclose = (event) => { console.log("closed " + event.code + " after " + ok); process.exit(0) }
+  setTimeout(() => { console.log("timeout after " + ok); process.exit(0) }, 10000)
+`
 
 const clientLayer = (url: string) =>
   RpcClient.layerProtocolSocket({ retryTransientErrors: false }).pipe(
@@ -168,6 +197,36 @@ describe("UwsRpcProtocol", () => {
       // No Interrupt message: the socket just goes away.
       ws.close()
       yield* Deferred.await(probe.ticksEnded).pipe(Effect.timeout(5_000))
+    })
+  )
+
+  it.live("closes open websockets with 1001 when the server shuts down", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const { port } = yield* startIn(scope)
+      const { ws, outcome } = yield* openRaw(`ws://127.0.0.1:${port}/rpc?token=good`)
+      assert.strictEqual(outcome, "open")
+      const closed = yield* Effect.callback<number>((resume) => {
+        ws.onclose = (event) => resume(Effect.succeed(event.code))
+        Effect.runFork(Scope.close(scope, Exit.void))
+      }).pipe(Effect.timeout(5_000))
+      assert.strictEqual(closed, 1001)
+    })
+  )
+
+  it.live("holds sends while a slow reader's buffer is above the high-water mark instead of dropping them", () =>
+    Effect.gen(function* () {
+      // 16 answers of 512 KiB = 8 MiB, four times maxBackpressure: without the wait uWS would drop and close.
+      const scope = yield* Effect.scope
+      const { port } = yield* startIn(scope, { highWaterMark: 64 * 1024, maxBackpressure: 2 * 1024 * 1024 })
+      const script = slowReader(`ws://127.0.0.1:${port}/rpc?token=good`, 32, 1024 * 1024)
+      const output = yield* Effect.callback<string>((resume) => {
+        const child = execFile(process.execPath, ["-e", script], (error, stdout) =>
+          resume(Effect.succeed(error ? String(error) : stdout.trim()))
+        )
+        return Effect.sync(() => child.kill())
+      })
+      assert.strictEqual(output, "ok 32")
     })
   )
 })
