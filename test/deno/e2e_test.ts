@@ -1,9 +1,10 @@
 // Deno 2 end-to-end: the SDK over real HTTP and a real WebSocket (Deno's own fetch and WebSocket) against the SDK's
 // in-memory test server, which runs inside Deno as well.
+
+import { Effect, Fiber, Queue, Stream } from "effect"
 import { JobId, ProjectId } from "../../packages/core/src/index.ts"
 import { CostlineClient, NotFound, Unauthorized } from "../../packages/sdk/src/index.ts"
 import { makeTestServer } from "../../packages/sdk/test/TestServer.ts"
-import { Effect, Fiber, Queue, Stream } from "effect"
 
 const assert = (condition: unknown, message: string): void => {
   if (!condition) throw new Error(message)
@@ -30,8 +31,7 @@ Deno.test("CostlineClient calls and maps errors over a real socket in Deno", () 
       const refused = yield* Effect.flip(CostlineClient.make({ baseUrl: server.baseUrl, token: "bad" }))
       assert(refused instanceof Unauthorized, `expected Unauthorized, got ${String(refused)}`)
     }).pipe(Effect.scoped, Effect.timeout("20 seconds"))
-  )
-)
+  ))
 
 Deno.test("subscribeProject resumes after the server drops the socket in Deno", () =>
   Effect.runPromise(
@@ -62,5 +62,4 @@ Deno.test("subscribeProject resumes after the server drops the socket in Deno", 
         "resubscribed after seq 3"
       )
     }).pipe(Effect.scoped, Effect.timeout("20 seconds"))
-  )
-)
+  ))

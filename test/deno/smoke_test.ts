@@ -1,8 +1,9 @@
 // Deno 2 smoke suite: @costline/core and @costline/sdk load and work under Deno (global fetch and WebSocket, no node:).
-import { CostlineApi, Project } from "../../packages/core/src/index.ts"
-import { ConnectionError, CostlineClient, createCostline } from "../../packages/sdk/src/index.ts"
+
 import { Effect, Schema } from "effect"
 import { OpenApi } from "effect/http-api"
+import { CostlineApi, Project } from "../../packages/core/src/index.ts"
+import { ConnectionError, CostlineClient, createCostline } from "../../packages/sdk/src/index.ts"
 
 const assert = (condition: unknown, message: string): void => {
   if (!condition) throw new Error(message)

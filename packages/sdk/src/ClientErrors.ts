@@ -1,6 +1,6 @@
 // The errors only the SDK raises: the server could not be reached, or it answered in a way the contract does not allow.
 // Together with the contract errors (NotFound, Unauthorized, Conflict, InvalidRequest) they are all a caller ever sees.
-import type { Conflict, InvalidRequest, NotFound, Unauthorized } from "@costline/core"
+import type { Conflict, InvalidRequest, NotFound, Unauthorized } from "@costline/core/contracts/ApiErrors"
 import { Schema } from "effect"
 
 /** The server could not be reached, the connection dropped, or it was closed by the caller. Usually worth retrying. */

@@ -1,5 +1,5 @@
 // Registration, login and token refresh over HTTP: the calls that need no access token.
-import { type AuthResponse, LoginPayload, RefreshPayload, RegisterPayload } from "@costline/core"
+import { type AuthResponse, LoginPayload, RefreshPayload, RegisterPayload } from "@costline/core/contracts/User"
 import { Context, Effect, Layer } from "effect"
 import type { CostlineError } from "./ClientErrors.ts"
 import { makeHttpApi } from "./CostlineHttp.ts"

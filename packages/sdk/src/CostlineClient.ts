@@ -1,16 +1,11 @@
 // The Effect API of the SDK: every Costline RPC as a typed method over one self-healing WebSocket, resumable project
 // subscriptions, and the typed HTTP client, all authenticated with the caller's access token.
-import {
-  CostlineRpcs,
-  type CreateProjectPayload,
-  type Job,
-  type JobId,
-  type Project,
-  type ProjectId,
-  type ProjectPage,
-  type SubscriptionItem,
-  Unauthorized
-} from "@costline/core"
+import { Unauthorized } from "@costline/core/contracts/ApiErrors"
+import type { JobId, ProjectId } from "@costline/core/contracts/Ids"
+import type { Job } from "@costline/core/contracts/Job"
+import type { CreateProjectPayload, Project, ProjectPage } from "@costline/core/contracts/Project"
+import type { SubscriptionItem } from "@costline/core/contracts/ProjectEvent"
+import { CostlineRpcs } from "@costline/core/contracts/Rpcs"
 import { Context, Duration, Effect, Layer, Ref, Schedule, Schema, type Scope, Stream } from "effect"
 import { RpcClientError } from "effect/rpc"
 import { ConnectionError, type CostlineError } from "./ClientErrors.ts"
@@ -85,6 +80,15 @@ export class CostlineClient extends Context.Service<
      * The project's events, surviving reconnects: after a drop it resubscribes with the last seq it delivered, so each
      * seq arrives exactly once and in order. ResyncRequired is delivered too: reload the project, then keep reading.
      * Ends only with a non-transient error (NotFound, Unauthorized, ServerError) or when the consumer stops.
+     *
+     * @example
+     * ```ts
+     * costline.subscribeProject(projectId, { afterSeq: lastSeq }).pipe(
+     *   Stream.runForEach((item) =>
+     *     item._tag === "ResyncRequired" ? reloadProject(projectId) : applyEvent(item)
+     *   )
+     * )
+     * ```
      */
     readonly subscribeProject: (
       projectId: ProjectId,

@@ -1,6 +1,7 @@
 // The HTTP half of the client: the typed HttpApiClient for CostlineApi over fetch (browsers, Node 22, Deno), with the
 // bearer token read from the caller's current token on every request.
-import { Authentication, CostlineApi } from "@costline/core"
+import { Authentication } from "@costline/core/contracts/Authentication"
+import { CostlineApi } from "@costline/core/contracts/HttpApi"
 import { Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient, HttpApiMiddleware } from "effect/http-api"
@@ -15,7 +16,21 @@ export interface HttpApiOptions {
   readonly token: Effect.Effect<string | undefined>
 }
 
-/** Builds the typed HTTP client. Errors are the raw client errors; pass them through `toCostlineError` to type them. */
+/**
+ * Builds the typed HTTP client. Its errors are the raw client errors: wrap calls in `withCostlineErrors` to type them.
+ * `CostlineClient` already holds one (`client.http`); build your own for token-less calls such as the health probe.
+ *
+ * @example
+ * ```ts
+ * import { makeHttpApi, withCostlineErrors } from "@costline/sdk"
+ * import { Effect } from "effect"
+ *
+ * const health = Effect.gen(function* () {
+ *   const api = yield* makeHttpApi({ baseUrl: "http://127.0.0.1:8080", token: Effect.succeed(undefined) })
+ *   return yield* api.health().pipe(withCostlineErrors("health"))
+ * })
+ * ```
+ */
 export const makeHttpApi = (options: HttpApiOptions): Effect.Effect<CostlineHttpApi> =>
   HttpApiClient.make(CostlineApi, { baseUrl: options.baseUrl.replace(/\/+$/, "") }).pipe(
     Effect.provide(

@@ -1,6 +1,6 @@
 // A project subscription as the Promise facade hands it out: push (onEvent) or pull (for await), stopped by
 // unsubscribe, with `done` reporting how it ended.
-import type { SubscriptionItem } from "@costline/core"
+import type { SubscriptionItem } from "@costline/core/contracts/ProjectEvent"
 import { Cause, Effect, Exit, Fiber, Stream } from "effect"
 import type { CostlineError } from "./ClientErrors.ts"
 import { toRejection } from "./runPromise.ts"

@@ -1,6 +1,6 @@
 // The realtime half of the client: one effect-RPC client for CostlineRpcs over a WebSocket that reconnects on its own,
 // and whether its first socket opened. Uses the global WebSocket, which browsers, Deno and Node 22 all have.
-import { CostlineRpcs } from "@costline/core"
+import { CostlineRpcs } from "@costline/core/contracts/Rpcs"
 import { Deferred, type Duration, Effect, Layer, type Schedule, type Scope } from "effect"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 import { Socket } from "effect/socket"
@@ -10,7 +10,7 @@ export type CostlineRpcClient = RpcClient.FromGroup<typeof CostlineRpcs, RpcClie
 
 export interface RpcConnection {
   readonly client: CostlineRpcClient
-  /** Waits for the outcome of the first socket: true once it opened, false when it closed before opening. */
+  /** Waits for the outcome of the first socket: true once it opened, false when it failed or timed out first. */
   readonly firstOpen: Effect.Effect<boolean>
 }
 
@@ -59,5 +59,11 @@ export const makeRpcConnection = (options: RpcConnectionOptions): Effect.Effect<
     // Built into the caller's scope (not `Effect.provide` around `make`), so the protocol lives as long as the client.
     const protocol = yield* Layer.build(ProtocolLive)
     const client = yield* RpcClient.make(CostlineRpcs).pipe(Effect.provide(protocol))
-    return { client, firstOpen: Deferred.await(first) }
+    return {
+      client,
+      // Belt and braces: a socket that neither opens nor reports an error within openTimeout counts as failed.
+      firstOpen: Deferred.await(first).pipe(
+        Effect.timeoutOrElse({ duration: options.openTimeout, orElse: () => Effect.succeed(false) })
+      )
+    }
   })

@@ -1,16 +1,9 @@
 // The Promise API of the SDK for apps that do not use Effect: the same client, every failure thrown as a typed error
 // class (NotFound, Unauthorized, Conflict, InvalidRequest, ConnectionError, ServerError).
-import {
-  type AuthResponse,
-  type CreateProjectPayload,
-  type Job,
-  JobId,
-  type LoginPayload,
-  type Project,
-  ProjectId,
-  type ProjectPage,
-  type RegisterPayload
-} from "@costline/core"
+import { JobId, ProjectId } from "@costline/core/contracts/Ids"
+import type { Job } from "@costline/core/contracts/Job"
+import type { CreateProjectPayload, Project, ProjectPage } from "@costline/core/contracts/Project"
+import type { AuthResponse, LoginPayload, RegisterPayload } from "@costline/core/contracts/User"
 import { Effect, Exit, Schema, Scope, Stream } from "effect"
 import { ConnectionError, type CostlineError } from "./ClientErrors.ts"
 import { CostlineAuth } from "./CostlineAuth.ts"
@@ -36,7 +29,16 @@ export interface CostlineConnection {
   readonly getJob: (jobId: string) => Promise<Job>
   /**
    * The project's events, surviving reconnects with each seq exactly once and in order. Pass `onEvent` to have them
-   * pushed, or iterate the result with `for await`.
+   * pushed, or iterate the result with `for await`. On ResyncRequired reload the project, then keep reading.
+   *
+   * @example
+   * ```ts
+   * let lastSeq = loadLastSeq() // persist it to resume after a reload of the page
+   * for await (const item of connection.subscribeProject(projectId, { afterSeq: lastSeq })) {
+   *   if (item._tag === "ResyncRequired") await reloadProject()
+   *   else lastSeq = item.seq
+   * }
+   * ```
    */
   readonly subscribeProject: (projectId: string, options?: ProjectSubscriptionOptions) => ProjectSubscription
   /** Uses a new access token (after `refresh`) for the next socket and for HTTP calls. */
@@ -52,7 +54,16 @@ export interface Costline {
   readonly login: (payload: LoginPayload) => Promise<AuthResponse>
   /** Trades a refresh token for a new token pair. */
   readonly refresh: (refreshToken: string) => Promise<AuthResponse>
-  /** Opens the realtime connection. Rejects with Unauthorized for a refused token, ConnectionError when unreachable. */
+  /**
+   * Opens the realtime connection. Rejects with Unauthorized for a refused token, ConnectionError when unreachable.
+   *
+   * @example
+   * ```ts
+   * const connection = await costline.connect(session.accessToken)
+   * const { items } = await connection.listProjects({ limit: 20 })
+   * await connection.close()
+   * ```
+   */
   readonly connect: (token: string) => Promise<CostlineConnection>
 }
 

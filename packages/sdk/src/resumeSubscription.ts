@@ -1,6 +1,6 @@
 // Keeps a project subscription alive across dropped connections: it resubscribes with the last seq it let through, so
 // the consumer sees every seq exactly once and in order. Knows nothing about sockets; the caller passes `subscribe`.
-import type { SubscriptionItem } from "@costline/core"
+import type { SubscriptionItem } from "@costline/core/contracts/ProjectEvent"
 import { Schedule, Stream } from "effect"
 
 export interface ResumeOptions<E, R> {

@@ -1,6 +1,6 @@
 // Where the RPC socket lives for a given base URL: ws(s)://host:port/api/v1/rpc?token=…, because a browser WebSocket
 // cannot send an Authorization header.
-import { InvalidRequest } from "@costline/core"
+import { InvalidRequest } from "@costline/core/contracts/ApiErrors"
 import { Effect } from "effect"
 
 /** Checks `baseUrl` once and returns a function from an access token to the socket URL. */

@@ -1,6 +1,6 @@
 // The one place that turns whatever a call failed with (RPC transport errors, HTTP client errors, defects) into the
 // typed errors of the SDK; every public SDK call goes through `withCostlineErrors`.
-import { Conflict, InvalidRequest, NotFound, Unauthorized } from "@costline/core"
+import { Conflict, InvalidRequest, NotFound, Unauthorized } from "@costline/core/contracts/ApiErrors"
 import { Cause, Effect, Predicate, Schema, SchemaIssue, Stream } from "effect"
 import { HttpClientError } from "effect/http"
 import { RpcClientError } from "effect/rpc"
@@ -112,13 +112,27 @@ const mapCause = (operation: string) => (cause: Cause.Cause<unknown>) => {
   return Effect.fail(toCostlineError(operation, Cause.squash(cause)))
 }
 
-/** Runs an effect and maps every failure and defect to a `CostlineError` (interruptions pass through). */
+/**
+ * Runs an effect and maps every failure and defect to a `CostlineError` (interruptions pass through).
+ *
+ * @example
+ * ```ts
+ * import { withCostlineErrors } from "@costline/sdk"
+ * import { Effect } from "effect"
+ *
+ * // `client` is a CostlineClient; its `http` calls fail with raw client errors until mapped.
+ * const project = client.http.projects.get({ params: { id } }).pipe(
+ *   withCostlineErrors("getProject"),
+ *   Effect.catchTag("NotFound", () => Effect.succeed(undefined))
+ * )
+ * ```
+ */
 export const withCostlineErrors =
   (operation: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, CostlineError, R> =>
     Effect.catchCause(effect, mapCause(operation))
 
-/** The stream counterpart of `withCostlineErrors`. */
+/** The stream counterpart of `withCostlineErrors`, used for project subscriptions. */
 export const withCostlineStreamErrors =
   (operation: string) =>
   <A, E, R>(stream: Stream.Stream<A, E, R>): Stream.Stream<A, CostlineError, R> =>

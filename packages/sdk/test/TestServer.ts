@@ -1,6 +1,7 @@
 // A real Costline-shaped server for the SDK tests: the CostlineApi over HTTP and the CostlineRpcs over a WebSocket at
 // /api/v1/rpc?token=…, on 127.0.0.1 and a free port, with in-memory handlers and hooks to publish events and drop sockets.
-import { NodeHttpServer } from "@effect/platform-node"
+
+import { createServer } from "node:http"
 import {
   Authentication,
   AuthResponse,
@@ -21,11 +22,11 @@ import {
   Unauthorized,
   UserId
 } from "@costline/core"
+import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Fiber, Layer, PubSub, Redacted, type Scope, Stream } from "effect"
 import { Headers, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
-import { createServer } from "node:http"
 
 interface TestUser {
   readonly id: UserId
@@ -56,7 +57,7 @@ export interface TestServer {
   readonly dropConnections: Effect.Effect<void>
   /** How many RPC sockets are open. */
   readonly openSockets: () => number
-  /** How many SubscribeProject requests the server received, per project. */
+  /** Every SubscribeProject the server accepted, recorded once it receives live events. */
   readonly subscribeRequests: Array<{ readonly projectId: string; readonly afterSeq: number | undefined }>
 }
 
@@ -66,7 +67,12 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString
 export const makeTestServer: Effect.Effect<TestServer, never, Scope.Scope> = Effect.gen(function* () {
   let counter = 0
   const nextId = () => uuid(++counter)
-  const alice: TestUser = { id: UserId.make(nextId()), email: "alice@example.com", password: "alice-secret", fullName: "Alice" }
+  const alice: TestUser = {
+    id: UserId.make(nextId()),
+    email: "alice@example.com",
+    password: "alice-secret",
+    fullName: "Alice"
+  }
   const users = new Map<string, TestUser>([[alice.email, alice]])
   const accessTokens = new Map<string, TestUser>([["token-alice", alice]])
   const refreshTokens = new Map<string, TestUser>()
@@ -154,7 +160,9 @@ export const makeTestServer: Effect.Effect<TestServer, never, Scope.Scope> = Eff
 
   const findJob = (jobId: string) => {
     const job = jobs.get(jobId)
-    return job ? Effect.succeed(job) : Effect.fail(new NotFound({ message: `no job ${jobId}`, resource: "job", id: jobId }))
+    return job
+      ? Effect.succeed(job)
+      : Effect.fail(new NotFound({ message: `no job ${jobId}`, resource: "job", id: jobId }))
   }
 
   const userOfHeaders = (headers: Headers.Headers): TestUser => accessTokens.get(headers["x-test-token"] ?? "") ?? alice
@@ -173,11 +181,11 @@ export const makeTestServer: Effect.Effect<TestServer, never, Scope.Scope> = Eff
     SubscribeProject: ({ projectId, afterSeq }) =>
       Stream.unwrap(
         Effect.gen(function* () {
-          subscribeRequests.push({ projectId, afterSeq })
           yield* findProject(projectId)
           const journal = yield* journalOf(projectId)
           // Subscribe before reading the journal so nothing published in between is lost.
           const live = yield* PubSub.subscribe(journal.pubsub)
+          subscribeRequests.push({ projectId, afterSeq })
           const resync: Array<SubscriptionItem> =
             afterSeq !== undefined && afterSeq < journal.oldest - 1
               ? [ResyncRequired.make({ projectId, fromSeq: journal.oldest, message: "history truncated" })]
@@ -224,7 +232,9 @@ export const makeTestServer: Effect.Effect<TestServer, never, Scope.Scope> = Eff
       .handle("refresh", ({ payload }) => {
         const user = refreshTokens.get(payload.refreshToken)
         refreshTokens.delete(payload.refreshToken)
-        return user ? Effect.succeed(issueTokens(user)) : Effect.fail(new Unauthorized({ message: "refresh token unknown" }))
+        return user
+          ? Effect.succeed(issueTokens(user))
+          : Effect.fail(new Unauthorized({ message: "refresh token unknown" }))
       })
   )
   const ProjectsHandlers = HttpApiBuilder.group(CostlineApi, "projects", (handlers) =>
@@ -313,7 +323,10 @@ export const makeTestServer: Effect.Effect<TestServer, never, Scope.Scope> = Eff
       const journal = journals.get(projectId)
       if (!journal) return
       journal.oldest = oldest
-      journal.events.splice(0, journal.events.findIndex((event) => event.seq >= oldest))
+      journal.events.splice(
+        0,
+        journal.events.findIndex((event) => event.seq >= oldest)
+      )
     },
     dropConnections: Effect.suspend(() => Fiber.interruptAll(Array.from(sockets))),
     openSockets: () => sockets.size

@@ -3,17 +3,28 @@ import { Conflict, InvalidRequest, JobId, NotFound, type SubscriptionItem, Unaut
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { ConnectionError } from "../src/ClientErrors.ts"
-import { createCostline } from "../src/createCostline.ts"
+import { type Costline, type CostlineConnection, createCostline } from "../src/createCostline.ts"
 import { makeTestServer, type TestServer } from "./TestServer.ts"
 
 let scope: Scope.Closeable
 let server: TestServer
+// Every connection a test opens, closed afterwards even when the test fails half-way.
+const connections: Array<CostlineConnection> = []
 
 beforeEach(async () => {
   scope = Scope.makeUnsafe()
   server = await Effect.runPromise(Scope.provide(scope)(makeTestServer))
 })
-afterEach(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+afterEach(async () => {
+  await Promise.all(connections.splice(0).map((connection) => connection.close()))
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+const connect = async (costline: Costline, token: string) => {
+  const connection = await costline.connect(token)
+  connections.push(connection)
+  return connection
+}
 
 const publish = (projectId: string, step: number) =>
   Effect.runPromise(
@@ -40,7 +51,9 @@ describe("createCostline", () => {
     await expect(
       costline.register({ email: "bob@example.com", password: "bob-secret-1", fullName: "Bob" })
     ).rejects.toBeInstanceOf(Conflict)
-    const badEmail = await costline.register({ email: "bob", password: "bob-secret-1", fullName: "Bob" }).catch((e) => e)
+    const badEmail = await costline
+      .register({ email: "bob", password: "bob-secret-1", fullName: "Bob" })
+      .catch((e) => e)
     expect(badEmail).toBeInstanceOf(InvalidRequest)
     expect(badEmail.field).toBe("email")
 
@@ -55,7 +68,7 @@ describe("createCostline", () => {
   it("connects with a token, calls every RPC and throws typed errors", async () => {
     const costline = createCostline({ baseUrl: server.baseUrl })
     const session = await costline.login({ email: server.alice.email, password: server.alice.password })
-    const connection = await costline.connect(session.accessToken)
+    const connection = await connect(costline, session.accessToken)
     expect(server.tokensSeen).toContain(session.accessToken)
 
     const project = await connection.createProject({ name: "Facade" })
@@ -89,10 +102,13 @@ describe("createCostline", () => {
 
   it("subscribeProject with onEvent survives a dropped socket and unsubscribes", async () => {
     const costline = createCostline({ baseUrl: server.baseUrl, reconnect: { initialDelay: "50 millis" } })
-    const connection = await costline.connect(server.aliceToken)
+    const connection = await connect(costline, server.aliceToken)
     const project = await connection.createProject({ name: "Push" })
     const seen: Array<number> = []
-    const subscription = connection.subscribeProject(project.id, { afterSeq: 0, onEvent: (item) => void seen.push(seqOf(item)) })
+    const subscription = connection.subscribeProject(project.id, {
+      afterSeq: 0,
+      onEvent: (item) => void seen.push(seqOf(item))
+    })
     await publish(project.id, 1)
     await publish(project.id, 2)
     await until(() => seen.length === 2)
@@ -113,7 +129,7 @@ describe("createCostline", () => {
 
   it("subscribeProject is an AsyncIterable; close ends it and a missing project rejects done", async () => {
     const costline = createCostline({ baseUrl: server.baseUrl })
-    const connection = await costline.connect(server.aliceToken)
+    const connection = await connect(costline, server.aliceToken)
     const project = await connection.createProject({ name: "Pull" })
     await publish(project.id, 1)
     await publish(project.id, 2)
@@ -139,7 +155,7 @@ describe("createCostline", () => {
 
   it("an onEvent that throws ends the subscription with that error", async () => {
     const costline = createCostline({ baseUrl: server.baseUrl })
-    const connection = await costline.connect(server.aliceToken)
+    const connection = await connect(costline, server.aliceToken)
     const project = await connection.createProject({ name: "Throws" })
     await publish(project.id, 1)
     const boom = new Error("consumer bug")

@@ -180,17 +180,24 @@ const streamBody = (
     writable.openUnsafe()
     return true
   })
-  return stream.pipe(
-    Stream.runForEachArray((chunks) => {
+  // One chunk at a time: a synchronous source hands over thousands per array, which uWS would otherwise buffer whole.
+  const writeFrom = (chunks: ReadonlyArray<Uint8Array>, from: number): Effect.Effect<void> => {
+    let ok = true
+    for (let i = from; i < chunks.length; i++) {
       if (exchange.done) return Effect.interrupt
-      let ok = true
+      const chunk = chunks[i]!
       res.cork(() => {
-        for (const chunk of chunks) ok = res.write(chunk) && ok
+        ok = res.write(chunk)
       })
-      if (ok) return Effect.void
-      writable.closeUnsafe()
-      return writable.await
-    }),
+      if (!ok) {
+        writable.closeUnsafe()
+        return Effect.flatMap(writable.await, () => writeFrom(chunks, i + 1))
+      }
+    }
+    return Effect.void
+  }
+  return stream.pipe(
+    Stream.runForEachArray((chunks) => writeFrom(chunks, 0)),
     Effect.interruptible,
     Effect.onExit((exit) =>
       Effect.sync(() => {

@@ -205,7 +205,9 @@ const make = (options: UwsRpcProtocolOptions) =>
 
       const drain = (ws: uWS.WebSocket<UserData>) => {
         const conn = connections.get(ws.getUserData().id)
-        if (conn !== undefined && ws.getBufferedAmount() <= highWaterMark) conn.drained.openUnsafe()
+        // Resumed senders must not run inside this callback: a send from within uWS's drain that builds up new
+        // backpressure leaves the socket stuck, with no further drain (seen on uws 20.x with a slow reader).
+        if (conn !== undefined && ws.getBufferedAmount() <= highWaterMark) setImmediate(() => conn.drained.openUnsafe())
       }
 
       const close = (ws: uWS.WebSocket<UserData>) => {

@@ -1,5 +1,5 @@
-// An HttpServerRequest over data copied out of a uWS request: method, url, headers and remote address are plain
-// values, the body is a UwsBody filled from res.onData. It holds no uWS object, so it stays valid after the response.
+// An HttpServerRequest over what UwsHttpServer copied out of a uWS request: method, url and headers as plain values,
+// the body as a UwsBody filled from res.onData. It calls no uWS API itself; the source (UwsExchange) does.
 import type { FileSystem, Path, Schema, Scope } from "effect"
 import { Cause, Effect, Inspectable, type Option, Queue, Stream } from "effect"
 import * as Cookies from "effect/http/Cookies"

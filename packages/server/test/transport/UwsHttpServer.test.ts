@@ -144,7 +144,7 @@ describe("UwsHttpServer", () => {
   it.live("streams a 5 MiB response to a slow reader completely and in order", () =>
     Effect.gen(function* () {
       const port = yield* startServer(yield* Effect.scope, yield* makeProbe)
-      const result = yield* httpRequest(port, { path: "/stream", pauseMs: 300 })
+      const result = yield* httpRequest(port, { path: "/stream", pauseMs: 300, slowRead: true })
       assert.strictEqual(result.status, 200)
       assert.strictEqual(result.headers["transfer-encoding"], "chunked")
       assert.strictEqual(result.bytes.length, streamChunks * 64 * 1024)
@@ -296,6 +296,31 @@ describe("UwsHttpServer", () => {
       const result = yield* Fiber.join(slow)
       // The cut request gets a 503 (or its connection closed), never a hang.
       if (Exit.isSuccess(result)) assert.strictEqual(result.value.status, 503)
+    })
+  )
+
+  it.live("fails with ServeError when the port is taken or the host is not an IP", () =>
+    Effect.gen(function* () {
+      const port = yield* startServer(yield* Effect.scope, yield* makeProbe)
+      const taken = yield* startServer(yield* Effect.scope, yield* makeProbe, { port }).pipe(Effect.flip)
+      assert.strictEqual(taken._tag, "ServeError")
+      assert.include(String((taken as { cause: unknown }).cause), `127.0.0.1:${port}`)
+      const named = yield* startServer(yield* Effect.scope, yield* makeProbe, { host: "example.org" }).pipe(Effect.flip)
+      assert.strictEqual(named._tag, "ServeError")
+    })
+  )
+
+  it.live("keeps a keep-alive connection usable after answering a POST without reading its body", () =>
+    Effect.gen(function* () {
+      const port = yield* startServer(yield* Effect.scope, yield* makeProbe)
+      const raw = yield* rawExchange(
+        port,
+        "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
+          "GET /items/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+      )
+      const statuses = Array.from(raw.text.matchAll(/HTTP\/1\.1 (\d{3})/g), (match) => match[1])
+      assert.deepStrictEqual(statuses, ["404", "200"])
+      assert.isTrue(raw.text.endsWith(JSON.stringify({ id: 5, name: "item 5" })))
     })
   )
 })

@@ -216,7 +216,8 @@ describe("UwsRpcProtocol", () => {
 
   it.live("holds sends while a slow reader's buffer is above the high-water mark instead of dropping them", () =>
     Effect.gen(function* () {
-      // 16 answers of 512 KiB = 8 MiB, four times maxBackpressure: without the wait uWS would drop and close.
+      // 32 answers of 1 MiB, 16 times maxBackpressure and more than loopback buffers hold: without the wait uWS
+      // would drop a send and close the socket.
       const scope = yield* Effect.scope
       const { port } = yield* startIn(scope, { highWaterMark: 64 * 1024, maxBackpressure: 2 * 1024 * 1024 })
       const script = slowReader(`ws://127.0.0.1:${port}/rpc?token=good`, 32, 1024 * 1024)

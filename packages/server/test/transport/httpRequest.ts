@@ -20,6 +20,8 @@ export interface HttpRequestOptions {
   readonly write?: (request: Http.ClientRequest) => void
   /** Stops reading the response for this long first, so the server's socket buffer fills (backpressure). */
   readonly pauseMs?: number
+  /** Also stops reading for 20 ms after every 16 chunks received, so backpressure builds up again and again. */
+  readonly slowRead?: boolean
 }
 
 export const httpRequest = (port: number, options: HttpRequestOptions): Effect.Effect<HttpResult, Error> =>
@@ -39,7 +41,13 @@ export const httpRequest = (port: number, options: HttpRequestOptions): Effect.E
           response.pause()
           setTimeout(() => response.resume(), options.pauseMs)
         }
-        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("data", (chunk: Buffer) => {
+          chunks.push(chunk)
+          if (options.slowRead === true && chunks.length % 16 === 0) {
+            response.pause()
+            setTimeout(() => response.resume(), 20)
+          }
+        })
         response.on("error", (error) => resume(Effect.fail(error)))
         response.on("end", () => {
           const bytes = Buffer.concat(chunks)
