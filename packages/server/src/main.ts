@@ -1,6 +1,6 @@
 // `npm start`: the Costline server. Reads the environment, picks the profile, serves until SIGTERM/SIGINT.
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, References } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
 import { parseConfig } from "./config/AppConfig.ts"
 import { logLevelOf } from "./config/logging.ts"
 import { serverLayer } from "./ServerLayer.ts"
@@ -9,7 +9,8 @@ const program = Effect.gen(function* () {
   const config = yield* parseConfig(process.env)
   return yield* Layer.launch(serverLayer(config)).pipe(
     Effect.provide(Logger.layer([Logger.consoleJson])),
-    Effect.provideService(References.MinimumLogLevel, logLevelOf(config.logLevel))
+    Effect.provideService(References.MinimumLogLevel, logLevelOf(config.logLevel)),
+    Effect.provideService(References.TracerEnabled, false)
   )
 }).pipe(
   Effect.catchTag("ConfigInvalid", (error) =>
@@ -21,4 +22,9 @@ const program = Effect.gen(function* () {
   )
 )
 
-NodeRuntime.runMain(program)
+// SIGTERM/SIGINT interrupt the program; once its finalizers have drained requests and closed sockets and pools,
+// that is a clean stop (exit 0), not a failure.
+const teardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+
+NodeRuntime.runMain(program, { teardown })
