@@ -117,6 +117,7 @@ export const makeTestServer: Effect.Effect<TestServer, never, Scope.Scope> = Eff
         ownerId: owner,
         role: "owner",
         currentVersion: 0,
+        lastEventSeq: 0,
         totalCost: "0.00" as Project["totalCost"],
         statusCounts: { green: 0, amber: 0, red: 0, unaudited: 0 },
         createdAt: at,

@@ -27,8 +27,16 @@ export class AuthApi extends HttpApiGroup.make("auth")
       success: AuthResponse.pipe(HttpApiSchema.status(201)),
       error: [Conflict, InvalidRequest]
     }),
-    HttpApiEndpoint.post("login", "/login", { payload: LoginPayload, success: AuthResponse, error: Unauthorized }),
-    HttpApiEndpoint.post("refresh", "/refresh", { payload: RefreshPayload, success: AuthResponse, error: Unauthorized })
+    HttpApiEndpoint.post("login", "/login", {
+      payload: LoginPayload,
+      success: AuthResponse,
+      error: [Unauthorized, InvalidRequest]
+    }),
+    HttpApiEndpoint.post("refresh", "/refresh", {
+      payload: RefreshPayload,
+      success: AuthResponse,
+      error: [Unauthorized, InvalidRequest]
+    })
   )
   .prefix("/api/v1/auth")
   .annotateMerge(OpenApi.annotations({ title: "Authentication" })) {}
@@ -37,14 +45,19 @@ export class ProjectsApi extends HttpApiGroup.make("projects")
   .add(
     HttpApiEndpoint.post("create", "/", {
       payload: CreateProjectPayload,
-      success: Project.pipe(HttpApiSchema.status(201))
+      success: Project.pipe(HttpApiSchema.status(201)),
+      error: InvalidRequest
     }),
-    HttpApiEndpoint.get("list", "/", { query: ListProjectsQuery, success: ProjectPage }),
-    HttpApiEndpoint.get("get", "/:id", { params: { id: ProjectId }, success: Project, error: NotFound }),
+    HttpApiEndpoint.get("list", "/", { query: ListProjectsQuery, success: ProjectPage, error: InvalidRequest }),
+    HttpApiEndpoint.get("get", "/:id", {
+      params: { id: ProjectId },
+      success: Project,
+      error: [NotFound, InvalidRequest]
+    }),
     HttpApiEndpoint.post("recalculate", "/:id/recalculate", {
       params: { id: ProjectId },
       success: JobAccepted.pipe(HttpApiSchema.status(202)),
-      error: NotFound
+      error: [NotFound, InvalidRequest]
     })
   )
   .middleware(Authentication)
@@ -52,7 +65,7 @@ export class ProjectsApi extends HttpApiGroup.make("projects")
   .annotateMerge(OpenApi.annotations({ title: "Projects" })) {}
 
 export class JobsApi extends HttpApiGroup.make("jobs")
-  .add(HttpApiEndpoint.get("get", "/:id", { params: { id: JobId }, success: Job, error: NotFound }))
+  .add(HttpApiEndpoint.get("get", "/:id", { params: { id: JobId }, success: Job, error: [NotFound, InvalidRequest] }))
   .middleware(Authentication)
   .prefix("/api/v1/jobs")
   .annotateMerge(OpenApi.annotations({ title: "Jobs" })) {}

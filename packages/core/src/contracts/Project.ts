@@ -22,6 +22,8 @@ export const Project = Schema.Struct({
   /** The caller's role in this project. */
   role: ProjectRole,
   currentVersion: Schema.Number,
+  /** The seq of the newest event in the project's journal: subscribe with afterSeq = lastEventSeq to miss nothing. */
+  lastEventSeq: Schema.Number,
   totalCost: DecimalString,
   statusCounts: StatusCounts,
   createdAt: Schema.String,

@@ -10,6 +10,7 @@ interface Row {
   owner_id: string
   role: ProjectRole
   current_version: number
+  last_event_seq: bigint | string | number
   total_cost: string | null
   green_count: number
   amber_count: number
@@ -35,6 +36,7 @@ const toProject = (row: Row): Project => ({
   ownerId: row.owner_id as UserId,
   role: row.role,
   currentVersion: Number(row.current_version),
+  lastEventSeq: Number(row.last_event_seq),
   totalCost: money(row.total_cost),
   statusCounts: {
     green: Number(row.green_count),
