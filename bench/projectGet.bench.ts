@@ -2,13 +2,14 @@
 // the same database read and with our own Effect app on @effect/platform-node's node:http server. Each target runs
 // in its own process; autocannon (100 connections, no pipelining) loads them in alternating rounds after a discarded
 // warm-up, and the medians and ratios are printed.
-import { createTestDatabase } from "../test/support/TestDatabase.ts"
-import { load, median, type Sample } from "./support/measure.ts"
-import { seedProject, startTarget, type Target } from "./support/targets.ts"
+
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Redis } from "ioredis"
+import { createTestDatabase } from "../test/support/TestDatabase.ts"
+import { load, median, type Sample } from "./support/measure.ts"
+import { seedProject, startTarget, type Target } from "./support/targets.ts"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)

@@ -19,7 +19,10 @@ const app = Fastify({ logger: false })
 
 app.get<{ Params: { id: string } }>("/api/v1/projects/:id", async (request, reply) => {
   const token = request.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]
-  const claims = token === undefined ? undefined : await jwtVerify(token, key, { algorithms: ["HS256"], issuer: "costline" }).catch(() => undefined)
+  const claims =
+    token === undefined
+      ? undefined
+      : await jwtVerify(token, key, { algorithms: ["HS256"], issuer: "costline" }).catch(() => undefined)
   if (claims === undefined || typeof claims.payload.sub !== "string") {
     return reply.code(401).send({ _tag: "Unauthorized", message: "missing or invalid access token" })
   }
@@ -55,6 +58,10 @@ app.get<{ Params: { id: string } }>("/api/v1/projects/:id", async (request, repl
 
 const address = await app.listen({ host: "127.0.0.1", port: Number(process.env.PORT ?? 0) })
 process.stdout.write(`${JSON.stringify({ message: "listening", url: address })}\n`)
-const stop = () => void app.close().then(() => pool.end()).then(() => process.exit(0))
+const stop = () =>
+  void app
+    .close()
+    .then(() => pool.end())
+    .then(() => process.exit(0))
 process.on("SIGTERM", stop)
 process.on("SIGINT", stop)

@@ -53,7 +53,10 @@ export const startTarget = async (name: string, entry: string, env: Record<strin
 const post = async (url: string, body: unknown, token?: string) => {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    headers: {
+      "content-type": "application/json",
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` })
+    },
     body: JSON.stringify(body)
   })
   if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`)

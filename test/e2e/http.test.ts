@@ -34,7 +34,10 @@ describe("errors", () => {
   })
 
   it("rejects an unknown field by name", async () => {
-    const response = await api("/api/v1/projects", { method: "POST", body: JSON.stringify({ name: "x", colour: "red" }) })
+    const response = await api("/api/v1/projects", {
+      method: "POST",
+      body: JSON.stringify({ name: "x", colour: "red" })
+    })
     expect(response.status).toBe(400)
     const body = (await response.json()) as { _tag: string; field: string; message: string }
     expect(body).toMatchObject({ _tag: "InvalidRequest", field: "colour" })
@@ -176,7 +179,12 @@ describe("operations", () => {
     }
     expect(openapi.openapi).toMatch(/^3\./)
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/auth/register", "/api/v1/projects", "/api/v1/projects/{id}", "/api/v1/jobs/{id}"])
+      expect.arrayContaining([
+        "/api/v1/auth/register",
+        "/api/v1/projects",
+        "/api/v1/projects/{id}",
+        "/api/v1/jobs/{id}"
+      ])
     )
     const docs = await api("/docs", { auth: null })
     expect(docs.status).toBe(200)

@@ -2,10 +2,10 @@
 // or Redis connection is cut (through a proxy the test controls), and comes back when it returns.
 import { spawnSync } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { repoRoot, type RunningServer, startServer } from "../support/processes.ts"
+import { type RunningServer, repoRoot, startServer } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
-import { startTcpProxy, type TcpProxy } from "../support/tcpProxy.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
+import { startTcpProxy, type TcpProxy } from "../support/tcpProxy.ts"
 
 const runServerExpectingFailure = (env: Record<string, string>) =>
   spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", "packages/server/src/main.ts"], {

@@ -2,8 +2,8 @@
 // embedded (server in-process on PGlite) and production (fresh PostgreSQL database, Redis prefix, server and one
 // worker as separate OS processes).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startInProcessServer, type InProcessServer } from "../support/inProcessServer.ts"
-import { startServer, startWorker, type RunningProcess, type RunningServer } from "../support/processes.ts"
+import { type InProcessServer, startInProcessServer } from "../support/inProcessServer.ts"
+import { type RunningProcess, type RunningServer, startServer, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 import { runSlice } from "./slice.ts"

@@ -79,6 +79,11 @@ export const startServer = async (env: Record<string, string>, timeoutMs = 60_00
 /** Starts `packages/worker/src/main.ts` and waits until its health endpoint is up. */
 export const startWorker = async (env: Record<string, string>, timeoutMs = 60_000): Promise<RunningProcess> => {
   const worker = start("packages/worker/src/main.ts", { WORKER_HEALTH_PORT: "0", ...env })
-  await waitFor("worker start", worker, () => (/health|listening|started/i.test(worker.output()) ? true : undefined), timeoutMs)
+  await waitFor(
+    "worker start",
+    worker,
+    () => (/health|listening|started/i.test(worker.output()) ? true : undefined),
+    timeoutMs
+  )
   return worker
 }

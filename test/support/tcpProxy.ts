@@ -1,5 +1,5 @@
 // A TCP proxy the test controls, to cut a real connection (to Redis, to the server) without touching the service.
-import { createServer, type Socket, connect } from "node:net"
+import { connect, createServer, type Socket } from "node:net"
 
 export interface TcpProxy {
   readonly port: number

@@ -1,6 +1,5 @@
 // The worker's configuration: the shared AppConfig (it must be the production profile) plus its own settings —
 // concurrency per queue and the health port — read once from the environment.
-import { randomBytes } from "node:crypto"
 import type { JobQueueName } from "@costline/core"
 import { type AppConfigShape, ConfigInvalid, parseConfig } from "@costline/server/config/AppConfig"
 import { Effect, type Redacted } from "effect"
@@ -41,13 +40,8 @@ export const parseWorkerConfig = (env: Env): Effect.Effect<WorkerConfig, ConfigI
         message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing: the worker runs BullMQ jobs of the production profile and needs both DATABASE_URL and REDIS_URL (the embedded profile runs jobs inside the server)`
       })
     }
-    // The worker signs and verifies no tokens, but AppConfig insists on a secret in production; an unset secret gets
-    // a random one that nothing ever uses, so operators need not hand the server's secret to workers.
-    const app = yield* parseConfig({
-      ...env,
-      JWT_SECRET:
-        env.JWT_SECRET === undefined || env.JWT_SECRET === "" ? randomBytes(32).toString("hex") : env.JWT_SECRET
-    })
+    // The worker signs and verifies no tokens, so operators need not hand it the server's secret.
+    const app = yield* parseConfig(env, { requireJwtSecret: false })
     const concurrency = {
       high: yield* wholeNumber(env, "WORKER_CONCURRENCY_HIGH", 4, 256),
       default: yield* wholeNumber(env, "WORKER_CONCURRENCY_DEFAULT", 2, 256),

@@ -65,7 +65,8 @@ export class UserRepo extends Context.Service<
             WHERE id = ${id} AND disabled_at IS NULL`.pipe(Effect.orDie)
           return Option.map(Option.fromNullishOr(rows[0]), (row) => toUserRow(row).user)
         }),
-        touchLogin: (id) => sql`UPDATE users SET last_login_at = now() WHERE id = ${id}`.pipe(Effect.orDie, Effect.asVoid)
+        touchLogin: (id) =>
+          sql`UPDATE users SET last_login_at = now() WHERE id = ${id}`.pipe(Effect.orDie, Effect.asVoid)
       })
     })
   )

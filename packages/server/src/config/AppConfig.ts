@@ -58,8 +58,14 @@ const url = (env: Env, name: string, protocols: ReadonlyArray<string>): string |
   return raw
 }
 
-/** Reads the configuration from an environment; the first invalid variable is the error. */
-export const parseConfig = (env: Env): Effect.Effect<AppConfigShape, ConfigInvalid> =>
+/**
+ * Reads the configuration from an environment; the first invalid variable is the error. Processes that sign no
+ * tokens (workers) pass `requireJwtSecret: false`.
+ */
+export const parseConfig = (
+  env: Env,
+  options: { readonly requireJwtSecret?: boolean } = {}
+): Effect.Effect<AppConfigShape, ConfigInvalid> =>
   Effect.gen(function* () {
     const check = <A>(value: A | ConfigInvalid): Effect.Effect<A, ConfigInvalid> =>
       value instanceof ConfigInvalid ? Effect.fail(value) : Effect.succeed(value)
@@ -76,7 +82,7 @@ export const parseConfig = (env: Env): Effect.Effect<AppConfigShape, ConfigInval
     }
     const profile: Profile = databaseUrl === undefined ? "embedded" : "production"
     const jwtSecret = env.JWT_SECRET === undefined || env.JWT_SECRET === "" ? undefined : env.JWT_SECRET
-    if (profile === "production" && jwtSecret === undefined) {
+    if (profile === "production" && jwtSecret === undefined && options.requireJwtSecret !== false) {
       return yield* new ConfigInvalid({
         variable: "JWT_SECRET",
         message: "JWT_SECRET is missing: the production profile needs a secret of at least 32 characters"
@@ -118,7 +124,8 @@ export const parseConfig = (env: Env): Effect.Effect<AppConfigShape, ConfigInval
       profile,
       port,
       host: env.HOST === undefined || env.HOST === "" ? "0.0.0.0" : env.HOST,
-      dataDir: env.COSTLINE_DATA_DIR === undefined || env.COSTLINE_DATA_DIR === "" ? "./.costline" : env.COSTLINE_DATA_DIR,
+      dataDir:
+        env.COSTLINE_DATA_DIR === undefined || env.COSTLINE_DATA_DIR === "" ? "./.costline" : env.COSTLINE_DATA_DIR,
       databaseUrl: databaseUrl === undefined ? undefined : Redacted.make(databaseUrl),
       redisUrl: redisUrl === undefined ? undefined : Redacted.make(redisUrl),
       redisPrefix,

@@ -52,7 +52,7 @@ const redact = (url: Redacted.Redacted | string): Redacted.Redacted =>
 export const clientPostgres = (options: PostgresOptions): Layer.Layer<Client, DatabaseError> => {
   const url = redact(options.url)
   return PgClient.layerFrom(
-    PgClient.make({ url, maxConnections: options.maxConnections ?? 10 }).pipe(
+    PgClient.make({ url, maxConnections: options.maxConnections ?? 10, multiplex: true }).pipe(
       Effect.mapError(
         (cause) =>
           new DatabaseError({

@@ -9,7 +9,9 @@ export interface RedisShape {
   /** Every key starts with it; BullMQ gets it as its `prefix`. */
   readonly prefix: string
   /** A new connection with the same options (for subscribers and BullMQ workers), closed with the scope. */
-  readonly duplicate: (options?: { readonly maxRetriesPerRequest?: number | null }) => Effect.Effect<IORedis, never, import("effect").Scope.Scope>
+  readonly duplicate: (options?: {
+    readonly maxRetriesPerRequest?: number | null
+  }) => Effect.Effect<IORedis, never, import("effect").Scope.Scope>
   readonly ping: Effect.Effect<boolean>
 }
 
@@ -22,7 +24,9 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@costline/serve
       const url = Redacted.value(config.redisUrl)
       const open = (maxRetriesPerRequest: number | null) =>
         Effect.acquireRelease(
-          Effect.sync(() => new IORedis(url, { maxRetriesPerRequest, lazyConnect: false, enableAutoPipelining: false })),
+          Effect.sync(
+            () => new IORedis(url, { maxRetriesPerRequest, lazyConnect: false, enableAutoPipelining: false })
+          ),
           (connection) => Effect.promise(() => connection.quit().catch(() => connection.disconnect()))
         )
       const client = yield* open(3)
