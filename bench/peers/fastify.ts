@@ -44,6 +44,7 @@ app.get<{ Params: { id: string } }>("/api/v1/projects/:id", async (request, repl
     ownerId: row.owner_id,
     role: row.role,
     currentVersion: Number(row.current_version),
+    lastEventSeq: Number(row.last_event_seq),
     totalCost: money(row.total_cost),
     statusCounts: {
       green: Number(row.green_count),

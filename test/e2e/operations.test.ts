@@ -51,7 +51,8 @@ describe("readiness follows the database and Redis connections", () => {
       DATABASE_URL: databaseUrl.toString(),
       REDIS_URL: redisUrl.toString(),
       REDIS_PREFIX: redisPrefix,
-      JWT_SECRET: `ops-secret-${crypto.randomUUID()}`
+      JWT_SECRET: `ops-secret-${crypto.randomUUID()}`,
+      LOG_LEVEL: "debug"
     })
   })
 
@@ -81,6 +82,20 @@ describe("readiness follows the database and Redis connections", () => {
     const { status, body } = await ready()
     expect(status).toBe(200)
     expect(body.checks).toEqual({ database: "up", migrations: "up", redis: "up" })
+  })
+
+  it("writes JSON log lines that carry the request id", async () => {
+    const response = await fetch(`${server.url}/api/v1/projects`, { headers: { "x-request-id": "ops-trace-42" } })
+    expect(response.status).toBe(401)
+    expect(response.headers.get("x-request-id")).toBe("ops-trace-42")
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const lines = server
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("ops-trace-42"))
+      .map((line) => JSON.parse(line) as { annotations: Record<string, unknown> })
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) expect(line.annotations.requestId).toBe("ops-trace-42")
   })
 
   it("answers 503 naming Redis while Redis is cut off, and recovers", async () => {

@@ -29,7 +29,11 @@ export interface CostlineClientOptions {
 }
 
 export interface SubscribeOptions {
-  /** The last seq the caller has already seen: the stream replays everything after it. Omit to get new events only. */
+  /**
+   * The last seq the caller has already seen: the stream replays everything after it. Omit to get new events only:
+   * the client then reads the project's `lastEventSeq` first and resumes from it, so a drop before the first event
+   * loses nothing.
+   */
   readonly afterSeq?: number
 }
 
@@ -170,6 +174,17 @@ export class CostlineClient extends Context.Service<
 
       if (!(yield* connection.firstOpen)) return yield* explainOpenFailure("connect")
 
+      // "New events only" must be pinned to a seq before subscribing: resubscribing after a drop with no afterSeq would
+      // silently skip whatever was journaled while the socket was down. A transient failure is retried like a drop.
+      const startingSeq = (projectId: ProjectId, afterSeq: number | undefined): Effect.Effect<number, CostlineError> =>
+        afterSeq !== undefined
+          ? Effect.succeed(afterSeq)
+          : rpc.GetProject({ projectId }).pipe(
+              Effect.map((project) => project.lastEventSeq),
+              guard("subscribeProject"),
+              Effect.retry({ schedule, while: (error) => error._tag === "ConnectionError" })
+            )
+
       const subscribeOnce = (projectId: ProjectId) => (afterSeq: number | undefined) =>
         rpc.SubscribeProject(afterSeq === undefined ? { projectId } : { projectId, afterSeq }).pipe(
           Stream.catchIf(isOpenFailure, () => Stream.fromEffect(explainOpenFailure("subscribeProject"))),
@@ -189,11 +204,15 @@ export class CostlineClient extends Context.Service<
             .pipe(Effect.andThen(rpc.RecalculateProject({ projectId })), guard("recalculateProject")),
         getJob: (jobId) => checks.GetJob({ jobId }).pipe(Effect.andThen(rpc.GetJob({ jobId })), guard("getJob")),
         subscribeProject: (projectId, options = {}) =>
-          Stream.fromEffect(checks.SubscribeProject({ projectId, ...options })).pipe(
-            Stream.flatMap(() =>
+          Stream.fromEffect(
+            checks.SubscribeProject({ projectId, ...options }).pipe(
+              Effect.andThen(startingSeq(projectId, options.afterSeq))
+            )
+          ).pipe(
+            Stream.flatMap((afterSeq) =>
               resumeSubscription({
                 subscribe: subscribeOnce(projectId),
-                afterSeq: options.afterSeq,
+                afterSeq,
                 isTransient: (error) => error._tag === "ConnectionError",
                 restart: (message) => new ConnectionError({ message, operation: "subscribeProject" }),
                 schedule

@@ -6,7 +6,10 @@ import type { CostlineError } from "./ClientErrors.ts"
 import { toRejection } from "./runPromise.ts"
 
 export interface ProjectSubscriptionOptions {
-  /** The last seq already seen: everything after it is replayed first. Omit to receive new events only. */
+  /**
+   * The last seq already seen: everything after it is replayed first. Omit to receive new events only (counted from
+   * the project's `lastEventSeq` when subscribing, so a drop before the first event loses nothing).
+   */
   readonly afterSeq?: number
   /** Receives every item in order; a returned Promise is awaited before the next item (backpressure). */
   readonly onEvent?: (item: SubscriptionItem) => void | Promise<void>

@@ -80,7 +80,8 @@ export const clientPglite = (options: PgliteOptions): Layer.Layer<Client, Databa
         username: "postgres",
         database: "postgres",
         applicationName: "costline-embedded",
-        maxConnections: server.maxConnections
+        maxConnections: server.maxConnections,
+        multiplex: true
       }).pipe(
         Effect.mapError(
           (cause) =>
