@@ -1,5 +1,6 @@
 // The realtime events of one project, as journaled in project_events and streamed to subscribers with a gap-free seq.
 import { Schema } from "effect"
+import { BudgetVersion } from "./BudgetVersion.ts"
 import { JobId, ProjectId } from "./Ids.ts"
 import { Job } from "./Job.ts"
 import { Project } from "./Project.ts"
@@ -20,7 +21,10 @@ export const ProjectUpdated = Schema.TaggedStruct("ProjectUpdated", {
   project: Project.mapFields(({ role: _role, ...rest }) => rest)
 })
 
-export const ProjectEventBody = Schema.Union([JobProgress, JobCompleted, JobFailed, ProjectUpdated])
+/** A new budget version was committed (an import, an edit, a recalculation or a restore). */
+export const VersionCreated = Schema.TaggedStruct("VersionCreated", { version: BudgetVersion })
+
+export const ProjectEventBody = Schema.Union([JobProgress, JobCompleted, JobFailed, ProjectUpdated, VersionCreated])
 export type ProjectEventBody = typeof ProjectEventBody.Type
 
 export const ProjectEvent = Schema.TaggedStruct("ProjectEvent", {
