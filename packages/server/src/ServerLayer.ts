@@ -10,6 +10,7 @@ import { RpcSerialization, RpcServer } from "effect/rpc"
 import type { SqlClient } from "effect/sql"
 import { ProjectActorLayer } from "./actors/ProjectActor.ts"
 import { AuthService } from "./auth/AuthService.ts"
+import { BudgetRepo } from "./budget/BudgetRepo.ts"
 import { JwtSecret } from "./auth/JwtSecret.ts"
 import { PasswordHasher } from "./auth/PasswordHasher.ts"
 import { SessionRepo } from "./auth/SessionRepo.ts"
@@ -64,7 +65,11 @@ const servicesLayer = (config: AppConfigShape) => {
   const cluster = SingleRunner.layer({ runnerStorage: config.profile === "production" ? "sql" : "memory" }).pipe(
     Layer.provide(Digest.layerWebCrypto)
   )
-  const actors = ProjectActorLayer.pipe(Layer.provideMerge(cluster), Layer.provide(jobs))
+  const actors = ProjectActorLayer.pipe(
+    Layer.provideMerge(cluster),
+    Layer.provide(jobs),
+    Layer.provide(BudgetRepo.layer.pipe(Layer.provide(events)))
+  )
   const projects = ProjectCommands.layer.pipe(
     Layer.provideMerge(actors),
     Layer.provideMerge(ProjectAccess.layer),

@@ -1,15 +1,53 @@
 // The per-project actor: every command on a project goes through it, one at a time per project (cluster entity).
-// Owns the order of commands; does NOT own storage (repositories) or delivery of events (ProjectHub).
-import { Job, type ProjectId, SubscriptionItem, UserId } from "@costline/core"
+// Owns the order of commands; does NOT own storage (repositories), the meaning of changes (core) or the delivery of
+// events (ProjectHub).
+import {
+  applyChanges,
+  BudgetSettings,
+  BudgetVersion,
+  Change,
+  ChangeError,
+  Job,
+  Position,
+  type ProjectId,
+  SubscriptionItem,
+  TriggerType,
+  UserId
+} from "@costline/core"
 import { Effect, Schema } from "effect"
 import { Entity } from "effect/cluster"
 import { Rpc } from "effect/rpc"
+import { BudgetRepo, VersionConflict } from "../budget/BudgetRepo.ts"
+import { mergeImport } from "../budget/mergeImport.ts"
 import { ProjectHub } from "../events/ProjectHub.ts"
 import { JobQueue } from "../jobs/JobQueue.ts"
 
 export const Recalculate = Rpc.make("Recalculate", {
   payload: { requestedBy: UserId },
   success: Job
+})
+
+/** A change set against the version the caller saw; refused with VersionConflict when the budget moved on. */
+export const ApplyChanges = Rpc.make("ApplyChanges", {
+  payload: {
+    expectedVersion: Schema.Int,
+    changes: Schema.Array(Change),
+    trigger: TriggerType,
+    requestedBy: Schema.NullOr(UserId)
+  },
+  success: BudgetVersion,
+  error: Schema.Union([ChangeError, VersionConflict])
+})
+
+/** The positions parsed from a document become the next version, verbatim; null when nothing changed. */
+export const ImportPositions = Rpc.make("ImportPositions", {
+  payload: {
+    documentId: Schema.String,
+    positions: Schema.Array(Position),
+    settings: BudgetSettings,
+    requestedBy: Schema.NullOr(UserId)
+  },
+  success: Schema.NullOr(BudgetVersion)
 })
 
 /** Forked: a subscription must not hold the mailbox while it streams. */
@@ -19,7 +57,7 @@ export const Subscribe = Rpc.make("Subscribe", {
   stream: true
 })
 
-export const ProjectActor = Entity.make("Project", [Recalculate, Subscribe])
+export const ProjectActor = Entity.make("Project", [Recalculate, ApplyChanges, ImportPositions, Subscribe])
 
 export const ProjectActorLayer = ProjectActor.toLayer(
   Effect.gen(function* () {
@@ -27,6 +65,7 @@ export const ProjectActorLayer = ProjectActor.toLayer(
     const projectId = address.entityId as string as ProjectId
     const jobs = yield* JobQueue
     const hub = yield* ProjectHub
+    const budgets = yield* BudgetRepo
 
     return ProjectActor.of({
       Recalculate: ({ payload }) =>
@@ -36,8 +75,59 @@ export const ProjectActorLayer = ProjectActor.toLayer(
           payload: {},
           createdBy: payload.requestedBy
         }),
+      ApplyChanges: ({ payload }) =>
+        Effect.gen(function* () {
+          const head = yield* budgets.readHead(projectId)
+          if (head.version !== payload.expectedVersion) {
+            return yield* new VersionConflict({
+              projectId,
+              expectedVersion: payload.expectedVersion,
+              currentVersion: head.version,
+              message: `the budget is at version ${head.version}, not ${payload.expectedVersion}; reload it and apply the change again`
+            })
+          }
+          const result = yield* applyChanges(head, payload.changes)
+          return yield* budgets.commit({
+            projectId,
+            expectedVersion: head.version,
+            trigger: payload.trigger,
+            createdBy: payload.requestedBy,
+            result
+          })
+        }),
+      ImportPositions: ({ payload }) =>
+        Effect.gen(function* () {
+          const current = yield* budgets.readHead(projectId)
+          // The first document decides the budget's rounding and currency; later ones are merged into it.
+          const head = current.version === 0 ? { ...current, settings: payload.settings } : current
+          const positions = mergeImport(head.positions, payload.positions)
+          // RestoreVersion stores positions verbatim: an import keeps the file's own totals, so the audit can see
+          // a total that does not match quantity × price instead of having it silently recomputed.
+          const result = yield* applyChanges(head, [{ _tag: "RestoreVersion", version: head.version, positions }]).pipe(
+            Effect.orDie
+          )
+          const diff = result.diff
+          const changed = diff.added.length + diff.removed.length + diff.modified.length + diff.moved.length > 0
+          if (!changed && current.version > 0) return null
+          return yield* budgets
+            .commit({
+              projectId,
+              expectedVersion: head.version,
+              trigger: current.version === 0 ? "initial" : "document_added",
+              createdBy: payload.requestedBy,
+              documentId: payload.documentId,
+              result
+            })
+            // The actor is the only writer of this project, so the head cannot have moved since it was read.
+            .pipe(Effect.orDie)
+        }),
       Subscribe: ({ payload }) => Rpc.fork(hub.subscribe(projectId, payload.afterSeq))
     })
   }),
-  { maxIdleTime: "5 minutes" }
+  {
+    maxIdleTime: "5 minutes",
+    // A defect (a bug, a lost database) fails the one command that hit it; by default the cluster would restart the
+    // entity and replay the command forever.
+    disableFatalDefects: true
+  }
 )
