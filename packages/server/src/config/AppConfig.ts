@@ -9,6 +9,8 @@ export interface AppConfigShape {
   readonly port: number
   readonly host: string
   readonly dataDir: string
+  /** Uploaded documents and exports, content-addressed; shared by every server and worker process. */
+  readonly blobDir: string
   readonly databaseUrl: Redacted.Redacted<string> | undefined
   readonly redisUrl: Redacted.Redacted<string> | undefined
   /** Every Redis key and BullMQ queue of this deployment starts with it, so several deployments (or test runs) can share a Redis. */
@@ -120,12 +122,14 @@ export const parseConfig = (
         message: "REDIS_PREFIX is invalid: expected 1–64 letters, digits, ':', '_' or '-'"
       })
     }
+    const dataDir =
+      env.COSTLINE_DATA_DIR === undefined || env.COSTLINE_DATA_DIR === "" ? "./.costline" : env.COSTLINE_DATA_DIR
     return {
       profile,
       port,
       host: env.HOST === undefined || env.HOST === "" ? "0.0.0.0" : env.HOST,
-      dataDir:
-        env.COSTLINE_DATA_DIR === undefined || env.COSTLINE_DATA_DIR === "" ? "./.costline" : env.COSTLINE_DATA_DIR,
+      dataDir,
+      blobDir: env.BLOB_DIR === undefined || env.BLOB_DIR === "" ? `${dataDir}/blobs` : env.BLOB_DIR,
       databaseUrl: databaseUrl === undefined ? undefined : Redacted.make(databaseUrl),
       redisUrl: redisUrl === undefined ? undefined : Redacted.make(redisUrl),
       redisPrefix,
