@@ -27,6 +27,21 @@ const production = {
   JWT_SECRET: jwtSecret
 }
 
+/** JSON with object keys sorted, so bodies compare by content whatever order each server writes the keys in. */
+const canonicalJson = (text: string): string => {
+  const sorted = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sorted)
+      : typeof value === "object" && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([key, item]) => [key, sorted(item)])
+          )
+        : value
+  return JSON.stringify(sorted(JSON.parse(text)))
+}
+
 const targets: Array<Target> = []
 try {
   targets.push(await startTarget("ours (uWS, PostgreSQL)", "packages/server/src/main.ts", production))
@@ -47,10 +62,21 @@ try {
     }
   }
 
+  const bodies = new Map<Target, string>()
   for (const target of targets) {
     const check = await fetch(requestFor(target).url, { headers: requestFor(target).headers })
-    if (check.status !== 200) throw new Error(`${target.name} answered ${check.status}: ${await check.text()}`)
+    const body = await check.text()
+    if (check.status !== 200) throw new Error(`${target.name} answered ${check.status}: ${body}`)
+    bodies.set(target, canonicalJson(body))
     await load({ ...requestFor(target), connections: CONNECTIONS, durationSeconds: WARMUP_SECONDS })
+  }
+  // The peers must do the same work: the three production-profile targets read one project and answer one body.
+  for (const target of targets.slice(1, 3)) {
+    if (bodies.get(target) !== bodies.get(targets[0]!)) {
+      throw new Error(
+        `${target.name} answered a different body than ${targets[0]!.name}:\n${bodies.get(target)}\n${bodies.get(targets[0]!)}`
+      )
+    }
   }
 
   const samples = new Map<Target, Array<Sample>>(targets.map((target) => [target, []]))

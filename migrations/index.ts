@@ -10,6 +10,7 @@ import backgroundJobs from "./0007_background_jobs.ts"
 import knowledgeBase from "./0008_knowledge_base.ts"
 import projectEvents from "./0009_project_events.ts"
 import activityLog from "./0010_activity_log.ts"
+import analyticsViews from "./0011_analytics_views.ts"
 
 /** Keyed `<id>_<name>` as `Migrator.fromRecord` expects; add new files here with the next id. */
 export const migrations = {
@@ -22,7 +23,8 @@ export const migrations = {
   "0007_background_jobs": backgroundJobs,
   "0008_knowledge_base": knowledgeBase,
   "0009_project_events": projectEvents,
-  "0010_activity_log": activityLog
+  "0010_activity_log": activityLog,
+  "0011_analytics_views": analyticsViews
 }
 
 export const loader: Migrator.Loader = Migrator.fromRecord(migrations)

@@ -11,6 +11,11 @@ const program = Effect.gen(function* () {
   return yield* Layer.launch(
     httpOnlyLayer(config, NodeHttpServer.layer(createServer, { port: config.port, host: config.host }))
   )
-}).pipe(Effect.provide(Logger.layer([Logger.consoleJson])), Effect.provideService(References.MinimumLogLevel, "Info"))
+}).pipe(
+  // The same runtime settings as packages/server/src/main.ts, so the transport stays the only difference.
+  Effect.provide(Logger.layer([Logger.consoleJson])),
+  Effect.provideService(References.MinimumLogLevel, "Info"),
+  Effect.provideService(References.TracerEnabled, false)
+)
 
 NodeRuntime.runMain(program)

@@ -23,6 +23,7 @@ const project = {
   ownerId: "8a1c4b9e-8a51-4d8e-9b7a-0c6f3f0e5a12",
   role: "owner",
   currentVersion: 3,
+  lastEventSeq: 7,
   totalCost: "1234567.89",
   statusCounts: { green: 1, amber: 2, red: 0, unaudited: 4 },
   createdAt: "2025-01-01T00:00:00.000Z",

@@ -205,9 +205,9 @@ export class CostlineClient extends Context.Service<
         getJob: (jobId) => checks.GetJob({ jobId }).pipe(Effect.andThen(rpc.GetJob({ jobId })), guard("getJob")),
         subscribeProject: (projectId, options = {}) =>
           Stream.fromEffect(
-            checks.SubscribeProject({ projectId, ...options }).pipe(
-              Effect.andThen(startingSeq(projectId, options.afterSeq))
-            )
+            checks
+              .SubscribeProject({ projectId, ...options })
+              .pipe(Effect.andThen(startingSeq(projectId, options.afterSeq)))
           ).pipe(
             Stream.flatMap((afterSeq) =>
               resumeSubscription({

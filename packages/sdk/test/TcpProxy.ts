@@ -45,31 +45,42 @@ export const startTcpProxy = (target: string): Promise<TcpProxy> => {
     pairs.delete(pair)
   }
 
-  // Reads the start of each connection: a WebSocket upgrade is recorded and the frames after it are decoded.
+  // Reads the HTTP requests of each connection (undici reuses a keep-alive connection for a later WebSocket upgrade):
+  // an upgrade is recorded and the frames after it are decoded; other requests and their bodies are skipped.
   const sniffer = () => {
-    let head = Buffer.alloc(0)
+    let pending = Buffer.alloc(0)
+    let skip = 0
     let frames: ((chunk: Buffer) => void) | undefined
     let done = false
     return (chunk: Buffer) => {
       if (done) return
       if (frames !== undefined) return frames(chunk)
-      head = Buffer.concat([head, chunk])
-      const end = head.indexOf("\r\n\r\n")
-      if (end < 0) return
-      const request = head.subarray(0, end).toString("latin1")
-      if (!/^upgrade:\s*websocket/im.test(request)) {
-        done = true
-        return
-      }
-      upgrades.push(request.split(" ")[1] ?? "")
-      frames = makeClientFrameReader((text) => {
-        try {
-          messages.push(JSON.parse(text))
-        } catch {
-          messages.push(text)
+      pending = Buffer.concat([pending, chunk])
+      while (frames === undefined && !done) {
+        const skipped = Math.min(skip, pending.length)
+        pending = pending.subarray(skipped)
+        skip -= skipped
+        const end = pending.indexOf("\r\n\r\n")
+        if (skip > 0 || end < 0) return
+        const request = pending.subarray(0, end).toString("latin1")
+        pending = pending.subarray(end + 4)
+        if (/^upgrade:\s*websocket/im.test(request)) {
+          upgrades.push(request.split(" ")[1] ?? "")
+          frames = makeClientFrameReader((text) => {
+            try {
+              messages.push(JSON.parse(text))
+            } catch {
+              messages.push(text)
+            }
+          })
+          frames(pending)
+        } else if (/^transfer-encoding:/im.test(request)) {
+          // A chunked body has no length up front; nothing after it on this connection is read.
+          done = true
+        } else {
+          skip = Number(/^content-length:\s*(\d+)/im.exec(request)?.[1] ?? 0)
         }
-      })
-      frames(head.subarray(end + 4))
+      }
     }
   }
 

@@ -2,7 +2,7 @@
 // on one uWS app and port. main.ts launches it; tests launch it in-process.
 import { CostlineApi, CostlineRpcs } from "@costline/core"
 import { Effect, type FileSystem, Layer, Option, type Path } from "effect"
-import { SingleRunner } from "effect/cluster"
+import { type Sharding, SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
@@ -10,26 +10,35 @@ import { RpcSerialization, RpcServer } from "effect/rpc"
 import type { SqlClient } from "effect/sql"
 import { ProjectActorLayer } from "./actors/ProjectActor.ts"
 import { AuthService } from "./auth/AuthService.ts"
-import { BudgetRepo } from "./budget/BudgetRepo.ts"
 import { JwtSecret } from "./auth/JwtSecret.ts"
 import { PasswordHasher } from "./auth/PasswordHasher.ts"
 import { SessionRepo } from "./auth/SessionRepo.ts"
 import { TokenService } from "./auth/TokenService.ts"
 import { UserRepo } from "./auth/UserRepo.ts"
+import { BlobStore, type BlobStoreError } from "./blobs/BlobStore.ts"
+import { BudgetRepo } from "./budget/BudgetRepo.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import * as Database from "./database/Database.ts"
+import { DocumentCommands } from "./documents/DocumentCommands.ts"
+import { DocumentRepo } from "./documents/DocumentRepo.ts"
+import { uploadBodyLimit } from "./documents/uploadBodyLimit.ts"
 import { EventBus } from "./events/EventBus.ts"
 import { ProjectEventLog } from "./events/ProjectEventLog.ts"
 import { ProjectHub } from "./events/ProjectHub.ts"
 import { AuthenticationLive } from "./http/AuthenticationLive.ts"
 import { AuthHandlers } from "./http/handlers/AuthHandlers.ts"
+import { DocumentsHandlers } from "./http/handlers/DocumentsHandlers.ts"
 import { JobsHandlers } from "./http/handlers/JobsHandlers.ts"
+import { PipelineHandlers } from "./http/handlers/PipelineHandlers.ts"
 import { ProjectsHandlers } from "./http/handlers/ProjectsHandlers.ts"
 import { SystemHandlers } from "./http/handlers/SystemHandlers.ts"
 import { Readiness } from "./http/Readiness.ts"
 import { requestMiddleware } from "./http/RequestMiddleware.ts"
+import { JobCommands } from "./jobs/JobCommands.ts"
 import { JobQueue } from "./jobs/JobQueue.ts"
 import { JobRepo } from "./jobs/JobRepo.ts"
+import * as PipelineLayers from "./jobs/processors/PipelineLayers.ts"
+import { PipelineCommands } from "./pipeline/PipelineCommands.ts"
 import { ProjectAccess } from "./projects/ProjectAccess.ts"
 import { ProjectCommands } from "./projects/ProjectCommands.ts"
 import { ProjectRepo } from "./projects/ProjectRepo.ts"
@@ -59,11 +68,22 @@ const servicesLayer = (config: AppConfigShape) => {
     Layer.provideMerge(JwtSecret.layer)
   )
   const events = ProjectHub.layer.pipe(Layer.provideMerge(ProjectEventLog.layer))
-  const queue: Layer.Layer<JobQueue, never, JobRepo | ProjectEventLog | SqlClient.SqlClient | Redis> =
-    config.profile === "production" ? JobQueue.layerBullMQ : JobQueue.layerInProcess
-  const jobs = queue.pipe(Layer.provideMerge(JobRepo.layer), Layer.provideMerge(events))
   const cluster = SingleRunner.layer({ runnerStorage: config.profile === "production" ? "sql" : "memory" }).pipe(
     Layer.provide(Digest.layerWebCrypto)
+  )
+  // Embedded: the pipeline's processors run in this process and write through the actors (hence the cluster).
+  const queue: Layer.Layer<
+    JobQueue,
+    BlobStoreError,
+    JobRepo | ProjectEventLog | SqlClient.SqlClient | Redis | AppConfig | Sharding.Sharding
+  > = config.profile === "production" ? JobQueue.layerBullMQ : PipelineLayers.embeddedQueue()
+  // Blobs and document rows: processors (parse_document) read them, and the upload writes them.
+  const documentStore = Layer.mergeAll(BlobStore.layer, DocumentRepo.layer)
+  const jobs = queue.pipe(
+    Layer.provide(cluster),
+    Layer.provideMerge(JobRepo.layer),
+    Layer.provideMerge(events),
+    Layer.provideMerge(documentStore)
   )
   const actors = ProjectActorLayer.pipe(
     Layer.provideMerge(cluster),
@@ -76,13 +96,19 @@ const servicesLayer = (config: AppConfigShape) => {
     Layer.provideMerge(ProjectRepo.layer),
     Layer.provideMerge(jobs)
   )
-  return Layer.mergeAll(auth, projects, Readiness.layer)
+  const documents = DocumentCommands.layer.pipe(Layer.provide(projects))
+  const pipeline = PipelineCommands.layer.pipe(
+    Layer.provide(projects),
+    Layer.provide(BudgetRepo.layer.pipe(Layer.provide(events)))
+  )
+  const jobCommands = JobCommands.layer.pipe(Layer.provide(projects))
+  return Layer.mergeAll(auth, projects, documents, pipeline, jobCommands, Readiness.layer)
 }
 
 /** The HTTP routes (API, OpenAPI, docs) with their middleware, served by whichever HttpServer is provided. */
 const httpRoutesLayer = (config: AppConfigShape) => {
   const api = HttpApiBuilder.layer(CostlineApi, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHandlers, AuthHandlers, ProjectsHandlers, JobsHandlers]),
+    Layer.provide([SystemHandlers, AuthHandlers, ProjectsHandlers, JobsHandlers, DocumentsHandlers, PipelineHandlers]),
     Layer.provide(AuthenticationLive)
   )
   const cors =
@@ -141,6 +167,7 @@ export const serverLayer = (config: AppConfigShape) => {
     port: config.port,
     host: config.host,
     maxBodyBytes: config.maxBodyBytes,
+    bodyLimitFor: uploadBodyLimit(config),
     shutdownTimeoutMs: config.shutdownTimeoutMs
   })
   // The HttpServer stays in the output so an in-process caller (tests) can read the bound address.

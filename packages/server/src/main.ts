@@ -10,6 +10,8 @@ const program = Effect.gen(function* () {
   return yield* Layer.launch(serverLayer(config)).pipe(
     Effect.provide(Logger.layer([Logger.consoleJson])),
     Effect.provideService(References.MinimumLogLevel, logLevelOf(config.logLevel)),
+    // No tracer is installed (nothing exports spans), so the spans of every Effect.fn and SQL statement would be built
+    // and dropped on each request: about 15% of a small request's CPU time. Whoever adds an exporter turns this on.
     Effect.provideService(References.TracerEnabled, false)
   )
 }).pipe(

@@ -1,30 +1,46 @@
-// The worker process as one Effect: PostgreSQL, Redis, the job runner with every built-in processor, BullMQ workers on
-// the three queues and the health server. Runs until interrupted, then stops taking jobs, lets the running ones finish
+// The worker process as one Effect: PostgreSQL, Redis, the job runner with every processor, BullMQ workers on the
+// three queues and the health server. Runs until interrupted, then stops taking jobs, lets the running ones finish
 // for SHUTDOWN_TIMEOUT_MS, and closes workers and connections (scope finalizers, last opened first closed).
+// Also listens for cancel requests, and now and then re-hands jobs whose hand-off to BullMQ was lost.
 import { AppConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
 import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
-import { JobProcessors } from "@costline/server/jobs/JobProcessors"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { JobRunner } from "@costline/server/jobs/JobRunner"
+import * as PipelineLayers from "@costline/server/jobs/processors/PipelineLayers"
 import { Redis } from "@costline/server/redis/Redis"
-import { Duration, Effect, Layer, Ref } from "effect"
+import { Duration, Effect, Layer, Ref, Schedule } from "effect"
 import * as HealthServer from "./HealthServer.ts"
 import type { WorkerConfig } from "./WorkerConfig.ts"
 import { WorkerMetrics } from "./WorkerMetrics.ts"
 
+const SWEEP_BATCH = 1000
+
 /** Everything the worker runs on; the database layer applies pending migrations before the worker takes jobs. */
 export const workerServices = (config: WorkerConfig) => {
   const database = Database.layerPostgres({ url: config.databaseUrl, maxConnections: config.app.databasePoolSize })
-  const redis = Redis.layer.pipe(Layer.provide(Layer.succeed(AppConfig, config.app)))
+  const appConfig = Layer.succeed(AppConfig, config.app)
+  const redis = Redis.layer.pipe(Layer.provide(appConfig))
   const events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
-  return Layer.mergeAll(JobRunner.layer, WorkerMetrics.layer).pipe(
-    Layer.provide(Layer.mergeAll(JobRepo.layer, JobProcessors.layer, events)),
-    Layer.provideMerge(Layer.mergeAll(database, redis))
+  // Every processor (with COSTLINE_TEST_PROCESSORS=1 also the test behaviours), follow-ups and recurring jobs.
+  const processors = PipelineLayers.workerProcessors()
+  return Layer.mergeAll(JobRunner.layerWith({ timeouts: config.jobTimeouts }), WorkerMetrics.layer).pipe(
+    Layer.provide(processors),
+    Layer.provideMerge(Layer.mergeAll(JobRepo.layer, events)),
+    Layer.provideMerge(Layer.mergeAll(database, redis, appConfig))
   )
 }
+
+/** Re-hands unfinished jobs nobody touched for `afterMs`; BullMQ ignores the ones it still holds. */
+const sweep = (producer: BullMQAdapter.Producer, afterMs: number) =>
+  Effect.gen(function* () {
+    const repo = yield* JobRepo
+    const stale = yield* repo.listStale(afterMs, SWEEP_BATCH)
+    if (stale.length > 0) yield* producer.addMany(stale)
+    return stale.length
+  }).pipe(Effect.catch((error) => Effect.logWarning("job sweep failed", error).pipe(Effect.as(0))))
 
 export const run = (config: WorkerConfig) =>
   Effect.gen(function* () {
@@ -45,7 +61,18 @@ export const run = (config: WorkerConfig) =>
 
     const workers = yield* BullMQAdapter.runWorkers((jobId) => metrics.track(runner.run(jobId)), {
       concurrency: config.concurrency,
-      shutdownTimeout: Duration.millis(config.app.shutdownTimeoutMs)
+      shutdownTimeout: Duration.millis(config.app.shutdownTimeoutMs),
+      lockDuration: Duration.millis(config.lockMs),
+      onCancel: (jobId) =>
+        runner
+          .cancel(jobId)
+          .pipe(
+            Effect.tap((found) =>
+              found
+                ? Effect.logInfo("cancel request received; stopping the job").pipe(Effect.annotateLogs({ jobId }))
+                : Effect.void
+            )
+          )
     })
     // Registered after the workers, so it runs before they close: /health turns 503 as soon as shutdown begins.
     yield* Effect.addFinalizer(() =>
@@ -58,8 +85,18 @@ export const run = (config: WorkerConfig) =>
       )
     )
     yield* workers.ready
+    if (config.sweepMs > 0) {
+      const producer = yield* BullMQAdapter.makeProducer()
+      yield* sweep(producer, config.sweepAfterMs).pipe(
+        Effect.tap((count) =>
+          count > 0 ? Effect.logInfo(`re-handed ${count} unfinished jobs to BullMQ`) : Effect.void
+        ),
+        Effect.repeat(Schedule.spaced(Duration.millis(config.sweepMs))),
+        Effect.forkScoped
+      )
+    }
     yield* Effect.logInfo("worker ready").pipe(
-      Effect.annotateLogs({ prefix: config.app.redisPrefix, concurrency: config.concurrency })
+      Effect.annotateLogs({ prefix: config.app.redisPrefix, concurrency: config.concurrency, lockMs: config.lockMs })
     )
     return yield* Effect.never
   }).pipe(Effect.scoped, Effect.provide(workerServices(config)))

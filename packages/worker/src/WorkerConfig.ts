@@ -2,6 +2,7 @@
 // concurrency per queue and the health port — read once from the environment.
 import type { JobQueueName } from "@costline/core"
 import { type AppConfigShape, ConfigInvalid, parseConfig } from "@costline/server/config/AppConfig"
+import { type JobTimeouts, parseJobTimeouts } from "@costline/server/jobs/JobTimeouts"
 import { Effect, type Redacted } from "effect"
 
 export interface WorkerConfig {
@@ -13,6 +14,20 @@ export interface WorkerConfig {
   /** Port of /health and /metrics (WORKER_HEALTH_PORT; default 9464; 0 lets the OS pick). */
   readonly healthPort: number
   readonly healthHost: string
+  /**
+   * How long a job's lock lasts without renewal (WORKER_LOCK_MS; default 30000): after a worker dies, its running jobs
+   * wait about this long (twice at most) before another worker takes them over.
+   */
+  readonly lockMs: number
+  /**
+   * How often the worker re-hands unfinished jobs untouched for a while to BullMQ (WORKER_SWEEP_MS; default 60000; 0
+   * turns it off), which repairs jobs whose hand-off was lost (Redis down or flushed after the row was written).
+   */
+  readonly sweepMs: number
+  /** How long a job must have been untouched before the sweep re-hands it (WORKER_SWEEP_AFTER_MS; default 30000). */
+  readonly sweepAfterMs: number
+  /** Per job type (JOB_TIMEOUT_<TYPE>, see JobTimeouts.ts). */
+  readonly jobTimeouts: JobTimeouts
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -62,6 +77,10 @@ export const parseWorkerConfig = (env: Env): Effect.Effect<WorkerConfig, ConfigI
       concurrency,
       healthPort: yield* wholeNumber(env, "WORKER_HEALTH_PORT", 9464, 65535),
       healthHost:
-        env.WORKER_HEALTH_HOST === undefined || env.WORKER_HEALTH_HOST === "" ? "0.0.0.0" : env.WORKER_HEALTH_HOST
+        env.WORKER_HEALTH_HOST === undefined || env.WORKER_HEALTH_HOST === "" ? "0.0.0.0" : env.WORKER_HEALTH_HOST,
+      lockMs: Math.max(100, yield* wholeNumber(env, "WORKER_LOCK_MS", 30_000, 3_600_000)),
+      sweepMs: yield* wholeNumber(env, "WORKER_SWEEP_MS", 60_000, 86_400_000),
+      sweepAfterMs: yield* wholeNumber(env, "WORKER_SWEEP_AFTER_MS", 30_000, 86_400_000),
+      jobTimeouts: yield* parseJobTimeouts(env)
     }
   })

@@ -3,7 +3,7 @@
 import type { JobRunOutcome } from "@costline/server/jobs/JobRunner"
 import { Context, Effect, Layer } from "effect"
 
-type Outcome = "completed" | "failed" | "retried" | "skipped"
+type Outcome = "completed" | "failed" | "retried" | "cancelled" | "skipped"
 
 export class WorkerMetrics extends Context.Service<
   WorkerMetrics,
@@ -34,6 +34,8 @@ export class WorkerMetrics extends Context.Service<
           return count("failed", outcome.job.type)
         case "RetryLater":
           return count("retried", outcome.job.type)
+        case "Cancelled":
+          return count("cancelled", outcome.job.type)
         case "Skipped":
           return count("skipped", "unknown")
       }
@@ -76,6 +78,7 @@ export class WorkerMetrics extends Context.Service<
             "Attempts that failed and were scheduled again, by type.",
             "retried"
           ),
+          ...counter("costline_worker_jobs_cancelled_total", "Jobs stopped by a cancel request, by type.", "cancelled"),
           ...counter(
             "costline_worker_jobs_skipped_total",
             "Deliveries of unknown or already finished jobs.",

@@ -91,10 +91,12 @@ const get = (port: number, path: string) =>
 
 const prefix = uniquePrefix("worker")
 
+const Events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
+
 const Infrastructure = Layer.mergeAll(
   JobRepo.layer,
-  ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis)),
-  JobQueue.layerBullMQ.pipe(Layer.provide(JobRepo.layer))
+  Events,
+  JobQueue.layerBullMQ.pipe(Layer.provide(JobRepo.layer), Layer.provide(Events))
 ).pipe(Layer.provideMerge(testRedis(prefix)), Layer.provideMerge(TestDatabase.layerMigrated))
 
 layer(Infrastructure, { excludeTestServices: true, timeout: "90 seconds" })("worker process", (it) => {
@@ -145,7 +147,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "90 seconds" })("wor
 
         // The job's log lines carry its id.
         const jobLines = jsonLines(worker.stdout).filter((line) => line.annotations.jobId === jobId)
-        assert.isTrue(jobLines.some((line) => line.message === "job completed"))
+        assert.isTrue(jobLines.some((line) => line.message.startsWith("job completed (attempt 1 of 3")))
 
         const metrics = yield* get(port, "/metrics")
         assert.strictEqual(metrics.status, 200)

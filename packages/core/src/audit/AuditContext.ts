@@ -1,6 +1,6 @@
 // What experts may consult besides the positions: the TSKP classifier, reference prices, usual units, rounding.
 // Everything is optional; an expert skips a check whose reference data is absent and says so in its evidence.
-import { BigDecimal } from "effect"
+import * as Money from "../budget/Money.ts"
 import type { DecimalString } from "../contracts/Decimal.ts"
 import type { RoundingSettings } from "../contracts/Rounding.ts"
 import { defaultRounding } from "../contracts/Rounding.ts"
@@ -27,15 +27,15 @@ export interface AuditContext {
 
 /** Rounding steps as exact decimals. */
 export interface RoundingSteps {
-  readonly quantity: BigDecimal.BigDecimal
-  readonly total: BigDecimal.BigDecimal
+  readonly quantity: Money.Money
+  readonly total: Money.Money
 }
 
 export const roundingOf = (context: AuditContext): RoundingSteps => {
   const rounding = context.rounding ?? defaultRounding
   // RoundingStep is a validated positive decimal string, so parsing cannot fail.
   return {
-    quantity: BigDecimal.fromStringUnsafe(rounding.quantity),
-    total: BigDecimal.fromStringUnsafe(rounding.total)
+    quantity: Money.parseUnsafe(rounding.quantity),
+    total: Money.parseUnsafe(rounding.total)
   }
 }

@@ -1,5 +1,6 @@
 // Built-in concrete expert: strength and exposure classes per EN 206, and concrete volumes that have neither
 // formwork nor reinforcement anywhere in their object. Silent on positions with nothing concrete to check.
+import { unitKey } from "../budget/units.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import {
@@ -12,7 +13,6 @@ import {
 import { makeRuleExpert } from "./Expert.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
-import { normalizeUnit } from "./normalizeUnit.ts"
 
 const self = { role: "concrete", name: "builtin.concrete" } as const
 
@@ -31,7 +31,7 @@ const textOf = (p: Position): string => `${p.description} ${p.note}`.replace(WIT
 /** m3 of concrete cast in place: the positions that need formwork or reinforcement somewhere in their object. */
 export const isConcreteVolume = (p: Position): boolean => {
   const text = textOf(p)
-  return normalizeUnit(p.unit) === "m3" && CONCRETE.test(text) && !NOT_CAST_IN_PLACE.test(text)
+  return unitKey(p.unit) === "m3" && CONCRETE.test(text) && !NOT_CAST_IN_PLACE.test(text)
 }
 
 interface ObjectSupport {

@@ -1,20 +1,11 @@
 // Built-in cost expert: quantity × unit price against the total, missing or zero prices, and unit prices
 // outside the reference band for their code. Exact decimal arithmetic only.
-import { BigDecimal, Option } from "effect"
+import * as Money from "../budget/Money.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import type { AuditContext, RoundingSteps } from "./AuditContext.ts"
 import { roundingOf } from "./AuditContext.ts"
 import { makeRuleExpert } from "./Expert.ts"
-import {
-  absoluteDifference,
-  decimalsOf,
-  formatDecimal,
-  formatFixed,
-  halfOf,
-  parseDecimal,
-  roundToStep
-} from "./exactDecimal.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
 
@@ -24,10 +15,14 @@ const self = { role: "cost", name: "builtin.cost" } as const
  * The total may differ from quantity × unit price by what rounding explains: half a total step, plus half a
  * quantity step times the unit price (the quantity may have been rounded after the total was computed).
  */
-export const totalTolerance = (unitPrice: BigDecimal.BigDecimal, rounding: RoundingSteps): BigDecimal.BigDecimal =>
-  BigDecimal.sum(halfOf(rounding.total), BigDecimal.multiply(halfOf(rounding.quantity), BigDecimal.abs(unitPrice)))
+export const totalTolerance = (unitPrice: Money.Money, rounding: RoundingSteps): Money.Money =>
+  Money.add(halfOf(rounding.total), Money.multiply(halfOf(rounding.quantity), Money.abs(unitPrice)))
 
-const two = BigDecimal.fromBigInt(2n)
+const HALF = Money.make(5n, 1)
+const TWO = Money.make(2n, 0)
+/** Half of a rounding step: the largest error rounding to that step introduces. */
+const halfOf = (step: Money.Money): Money.Money => Money.multiply(step, HALF)
+const shortest = (m: Money.Money): string => Money.formatAtLeast(m)
 
 const judge = (position: Position, context: AuditContext): ExpertOpinion => {
   const rounding = roundingOf(context)
@@ -37,14 +32,14 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
     unitPrice: position.unitPrice,
     total: position.total
   }
-  const quantity = parseDecimal(position.quantity)
-  const unitPrice = parseDecimal(position.unitPrice)
-  const total = parseDecimal(position.total)
+  const quantity = Money.parse(position.quantity)
+  const unitPrice = Money.parse(position.unitPrice)
+  const total = Money.parse(position.total)
   for (const [field, value] of [
     ["quantity", quantity],
     ["total", total]
   ] as const) {
-    if (Option.isNone(value)) {
+    if (value === undefined) {
       findings.push({
         verdict: "RED",
         confidence: 90,
@@ -54,7 +49,7 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
       })
     }
   }
-  if (Option.isNone(unitPrice)) {
+  if (unitPrice === undefined) {
     findings.push({
       verdict: "AMBER",
       confidence: 65,
@@ -62,7 +57,7 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
       description: "The position has no unit price.",
       suggestion: "Price the item, or remove it if it is not part of the scope."
     })
-  } else if (BigDecimal.isZero(unitPrice.value)) {
+  } else if (Money.isZero(unitPrice)) {
     findings.push({
       verdict: "AMBER",
       confidence: 65,
@@ -70,7 +65,7 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
       description: "The unit price is zero.",
       suggestion: "Price the item; a zero price is only right for work done free of charge."
     })
-  } else if (BigDecimal.isNegative(unitPrice.value)) {
+  } else if (Money.isNegative(unitPrice)) {
     findings.push({
       verdict: "AMBER",
       confidence: 60,
@@ -80,19 +75,23 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
     })
   }
 
-  if (Option.isSome(quantity) && Option.isSome(unitPrice) && Option.isSome(total)) {
-    const product = BigDecimal.multiply(quantity.value, unitPrice.value)
-    const tolerance = totalTolerance(unitPrice.value, rounding)
-    const difference = absoluteDifference(product, total.value)
-    const expected = formatFixed(roundToStep(product, rounding.total), decimalsOf(rounding.total))
+  if (quantity !== undefined && unitPrice !== undefined && total !== undefined) {
+    const product = Money.multiply(quantity, unitPrice)
+    const tolerance = totalTolerance(unitPrice, rounding)
+    const difference = Money.abs(Money.subtract(product, total))
+    // Printed with the decimals the total step needs ("0.01" → 2, "0.50" → 1, "10" → 0).
+    const expected = Money.formatAtLeast(
+      Money.roundToStep(product, rounding.total),
+      Money.normalize(rounding.total).scale
+    )
     evidence.expectedTotal = expected
-    evidence.roundingTolerance = formatDecimal(tolerance)
-    if (BigDecimal.isGreaterThan(difference, tolerance)) {
+    evidence.roundingTolerance = shortest(tolerance)
+    if (Money.compare(difference, tolerance) > 0) {
       findings.push({
         verdict: "RED",
         confidence: 95,
         type: "total-mismatch",
-        description: `Quantity × unit price is ${expected}, but the total is ${position.total} (off by ${formatDecimal(difference)}, more than rounding explains).`,
+        description: `Quantity × unit price is ${expected}, but the total is ${position.total} (off by ${shortest(difference)}, more than rounding explains).`,
         suggestion: `Set the total to ${expected}, or correct the quantity or the unit price.`
       })
     }
@@ -102,16 +101,15 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
   if (band === undefined) evidence.referenceBand = "none"
   else {
     evidence.referenceBand = `${band.low}–${band.high}`
-    const low = parseDecimal(band.low)
-    const high = parseDecimal(band.high)
-    if (Option.isSome(unitPrice) && !BigDecimal.isZero(unitPrice.value) && Option.isSome(low) && Option.isSome(high)) {
-      const price = unitPrice.value
-      const below = BigDecimal.isLessThan(price, low.value)
-      const above = BigDecimal.isGreaterThan(price, high.value)
+    const low = Money.parse(band.low)
+    const high = Money.parse(band.high)
+    if (unitPrice !== undefined && !Money.isZero(unitPrice) && low !== undefined && high !== undefined) {
+      const price = unitPrice
+      const below = Money.compare(price, low) < 0
+      const above = Money.compare(price, high) > 0
       // Beyond twice the band's edge (or under half its low edge) the price is more likely wrong than unusual.
       const far =
-        BigDecimal.isGreaterThan(price, BigDecimal.multiply(high.value, two)) ||
-        BigDecimal.isLessThan(BigDecimal.multiply(price, two), low.value)
+        Money.compare(price, Money.multiply(high, TWO)) > 0 || Money.compare(Money.multiply(price, TWO), low) < 0
       if (below || above) {
         findings.push({
           verdict: far ? "RED" : "AMBER",

@@ -1,7 +1,14 @@
 // A deterministic fingerprint of the fields of a position that experts judge, so a verdict (or a human
 // override) can tell that the position changed since it was given.
+
+import * as Money from "../budget/Money.ts"
 import type { Position } from "../contracts/Position.ts"
-import { canonicalDecimal } from "./exactDecimal.ts"
+
+/** Canonical text of a decimal string: "1.50" and "1.5" give the same; unparsable text is kept as written. */
+const canonicalDecimal = (text: string): string => {
+  const value = Money.parse(text)
+  return value === undefined ? text : Money.formatAtLeast(value)
+}
 
 const FIELD = "\u001f"
 const LINE = "\u001e"

@@ -1,13 +1,14 @@
 // Built-in standards expert: is the catalogue code a TSKP class, and is the unit the code's usual unit.
 // Silent on a position when it has no check to apply (no classifier for its code, no usual unit known).
+
 import { Option } from "effect"
+import { unitKey } from "../budget/units.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import type { AuditContext } from "./AuditContext.ts"
 import { makeRuleExpert } from "./Expert.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
-import { normalizeUnit } from "./normalizeUnit.ts"
 import { checkTskpCode, defaultTskpMinMatchLength } from "./TskpClassifier.ts"
 
 const self = { role: "standards", name: "builtin.standards" } as const
@@ -66,7 +67,7 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion | undef
   if (expected !== undefined && position.unit.trim() !== "") {
     checked = true
     evidence.usualUnits = expected.join(", ")
-    if (!expected.map(normalizeUnit).includes(normalizeUnit(position.unit))) {
+    if (!expected.map(unitKey).includes(unitKey(position.unit))) {
       findings.push({
         verdict: "RED",
         confidence: 85,

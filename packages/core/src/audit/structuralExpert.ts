@@ -1,11 +1,10 @@
 // Built-in structural expert: do the quantity take-off lines ("výkaz výměr") add up to the quantity.
-import { BigDecimal, Option } from "effect"
+import * as Money from "../budget/Money.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import type { AuditContext } from "./AuditContext.ts"
 import { roundingOf } from "./AuditContext.ts"
 import { makeRuleExpert } from "./Expert.ts"
-import { absoluteDifference, formatDecimal, halfOf, parseDecimal } from "./exactDecimal.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
 
@@ -14,26 +13,40 @@ const self = { role: "structural", name: "builtin.structural" } as const
 // KROS writes a "Součet" (sum) line after the lines it adds up; counting it would double the quantity.
 const SUBTOTAL = /^\s*(mezi)?součet\b/iu
 
+// KROS ends the take-off of a quantity with waste or a unit conversion with a line "96,943*1,1845 'Přepočtené
+// koeficientem množství": its value is the quantity and the lines above are only its base, so it stands alone.
+const CONVERSION = /přepočten\p{L}*\s+koeficientem/iu
+
+/** The lines whose values should add up to the quantity. */
+const countedLines = (p: Position): ReadonlyArray<Position["takeoff"][number]> => {
+  const conversion = p.takeoff.findLast((l) => l.quantity !== null && CONVERSION.test(l.text))
+  return conversion === undefined ? p.takeoff.filter((l) => !SUBTOTAL.test(l.text)) : [conversion]
+}
+
 const judge = (p: Position, context: AuditContext): ExpertOpinion | undefined => {
-  const lines = p.takeoff.filter((l) => !SUBTOTAL.test(l.text))
-  const known = lines.flatMap((l) => (l.quantity === null ? [] : Option.toArray(parseDecimal(l.quantity))))
-  const quantity = parseDecimal(p.quantity)
-  if (known.length === 0 || Option.isNone(quantity)) return undefined
+  const lines = countedLines(p)
+  const known = lines.flatMap((l) => {
+    const value = l.quantity === null ? undefined : Money.parse(l.quantity)
+    return value === undefined ? [] : [value]
+  })
+  const quantity = Money.parse(p.quantity)
+  if (known.length === 0 || quantity === undefined) return undefined
   const unknown = lines.length - known.length
   const step = roundingOf(context).quantity
-  const sum = BigDecimal.sumAll(known)
-  // Each line and the quantity itself may each have been rounded to the quantity's scale.
-  const tolerance = BigDecimal.multiply(halfOf(step), BigDecimal.fromBigInt(BigInt(known.length + 1)))
-  const difference = absoluteDifference(sum, quantity.value)
+  const sum = Money.sum(known)
+  // Each line and the quantity itself may each have been rounded to the quantity's step: half a step each.
+  const tolerance = Money.multiply(step, Money.make(5n * BigInt(known.length + 1), 1))
+  const difference = Money.abs(Money.subtract(sum, quantity))
+  const shortest = (m: Money.Money) => Money.formatAtLeast(m)
   const evidence: Record<string, string> = {
-    takeoffSum: formatDecimal(sum),
+    takeoffSum: shortest(sum),
     quantity: p.quantity,
     takeoffLines: String(lines.length),
     linesWithoutValue: String(unknown)
   }
   const findings: Array<Finding> = []
-  if (BigDecimal.isGreaterThan(difference, tolerance)) {
-    const stated = `The take-off lines add up to ${formatDecimal(sum)}, but the quantity is ${p.quantity} (off by ${formatDecimal(difference)}).`
+  if (Money.compare(difference, tolerance) > 0) {
+    const stated = `The take-off lines add up to ${shortest(sum)}, but the quantity is ${p.quantity} (off by ${shortest(difference)}).`
     findings.push(
       unknown > 0
         ? {
@@ -48,7 +61,7 @@ const judge = (p: Position, context: AuditContext): ExpertOpinion | undefined =>
             confidence: 90,
             type: "takeoff-mismatch",
             description: stated,
-            suggestion: `Set the quantity to ${formatDecimal(sum)}, or correct the take-off lines.`
+            suggestion: `Set the quantity to ${shortest(sum)}, or correct the take-off lines.`
           }
     )
   }

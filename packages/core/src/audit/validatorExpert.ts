@@ -1,12 +1,12 @@
 // Built-in validator: the fields every position needs, no negative quantities, no duplicates in a section.
-import { BigDecimal, Option } from "effect"
+
+import * as Money from "../budget/Money.ts"
+import { unitKey } from "../budget/units.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import { makeRuleExpert } from "./Expert.ts"
-import { parseDecimal } from "./exactDecimal.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
-import { normalizeUnit } from "./normalizeUnit.ts"
 
 const self = { role: "validator", name: "builtin.validator" } as const
 
@@ -23,7 +23,7 @@ const duplicateKey = (p: Position): string | undefined =>
         p.objectCode,
         p.sectionCode,
         p.code.trim(),
-        normalizeUnit(p.unit),
+        unitKey(p.unit),
         normalizeText(p.description),
         normalizeText(p.note)
       ].join("\u001f")
@@ -71,8 +71,8 @@ const judge = (
   if (p.code.trim() === "") {
     missing("code", "AMBER", 65, "Use a catalogue item, or mark the position as a custom item with its own code.")
   }
-  const quantity = parseDecimal(p.quantity)
-  if (Option.isSome(quantity) && BigDecimal.isNegative(quantity.value)) {
+  const quantity = Money.parse(p.quantity)
+  if (quantity !== undefined && Money.isNegative(quantity)) {
     findings.push({
       verdict: "RED",
       confidence: 90,

@@ -77,6 +77,15 @@ export const format = (m: Money, scale: number = m.scale): string => {
   return `${negative ? "-" : ""}${padded.slice(0, cut)}.${padded.slice(cut)}`
 }
 
+/**
+ * The shortest exact text with at least `minScale` fraction digits: trailing zeros beyond that are dropped, missing
+ * ones added ("123" with minScale 3 → "123.000", "0.21807800" → "0.218078"). The same value always reads the same.
+ */
+export const formatAtLeast = (m: Money, minScale = 0): string => {
+  const trimmed = normalize(m, minScale)
+  return format(trimmed, Math.max(trimmed.scale, minScale))
+}
+
 export const add = (a: Money, b: Money): Money => {
   if (a.scale === b.scale) return make(a.units + b.units, a.scale)
   return a.scale > b.scale
@@ -104,6 +113,8 @@ export const compare = (a: Money, b: Money): -1 | 0 | 1 => {
 }
 
 export const equals = (a: Money, b: Money): boolean => compare(a, b) === 0
+
+export const abs = (m: Money): Money => (m.units < 0n ? negate(m) : m)
 
 export const isNegative = (m: Money): boolean => m.units < 0n
 

@@ -1,4 +1,5 @@
-// Units of measure accepted in Czech budgets, and how a written unit ("M²", "Kus", "m3 ") is normalised.
+// Units of measure accepted in Czech budgets, how a written unit ("M²", "Kus", "m3 ") is normalised, and which
+// spellings name the same unit ("kus" and "ks", "bm" and "m") when units are compared.
 
 /**
  * Accepted units in their normalised (lower-case, ASCII exponent) form. Lengths: mm, cm, m, bm (běžný metr),
@@ -49,10 +50,32 @@ const accepted: ReadonlySet<string> = new Set(acceptedUnits)
  * and a trailing dot ("ks." → "ks"). Unknown units come back normalised the same way, not rejected.
  */
 export const normalizeUnit = (unit: string): string =>
-  unit.trim().toLowerCase().replace(/²/g, "2").replace(/³/g, "3").replace(/[\s^]/g, "").replace(/\.$/, "")
+  unit.trim().toLowerCase().replace(/²/g, "2").replace(/³/g, "3").replace(/[\s^]/g, "").replace(/\.+$/, "")
 
 /** The normalised unit when it is accepted, undefined otherwise. */
 export const acceptUnit = (unit: string): string | undefined => {
   const normalized = normalizeUnit(unit)
   return accepted.has(normalized) ? normalized : undefined
+}
+
+/** Spellings of one unit that budgets use side by side; the key is what `normalizeUnit` makes of them. */
+const SAME_UNIT: Readonly<Record<string, string>> = {
+  kus: "ks",
+  kusy: "ks",
+  kusů: "ks",
+  pc: "ks",
+  pcs: "ks",
+  tuna: "t",
+  tun: "t",
+  bm: "m",
+  mb: "m"
+}
+
+/**
+ * One comparable form per unit: `normalizeUnit`, then aliases folded ("kus" → "ks", "bm" → "m", "tuna" → "t").
+ * For checks that ask "is this the same unit" (duplicates, usual units, concrete volumes); "" stays "".
+ */
+export const unitKey = (unit: string): string => {
+  const normalized = normalizeUnit(unit)
+  return SAME_UNIT[normalized] ?? normalized
 }

@@ -3,8 +3,10 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, InvalidRequest, NotFound, NotReady, Unauthorized } from "./ApiErrors.ts"
 import { Authentication } from "./Authentication.ts"
+import { DocumentsApi } from "./DocumentsApi.ts"
 import { JobId, ProjectId } from "./Ids.ts"
-import { Job, JobAccepted } from "./Job.ts"
+import { Job, JobAccepted, JobPage, ListJobsQuery } from "./Job.ts"
+import { PipelineApi } from "./PipelineApi.ts"
 import { CreateProjectPayload, ListProjectsQuery, Project, ProjectPage } from "./Project.ts"
 import { AuthResponse, LoginPayload, RefreshPayload, RegisterPayload } from "./User.ts"
 
@@ -65,9 +67,31 @@ export class ProjectsApi extends HttpApiGroup.make("projects")
   .annotateMerge(OpenApi.annotations({ title: "Projects" })) {}
 
 export class JobsApi extends HttpApiGroup.make("jobs")
-  .add(HttpApiEndpoint.get("get", "/:id", { params: { id: JobId }, success: Job, error: [NotFound, InvalidRequest] }))
-  .middleware(Authentication)
+  .add(
+    HttpApiEndpoint.get("get", "/:id", { params: { id: JobId }, success: Job, error: [NotFound, InvalidRequest] }),
+    // Cancels a queued job (it never starts) or interrupts a running one at its next step; 409 once it has finished.
+    HttpApiEndpoint.delete("cancel", "/:id", {
+      params: { id: JobId },
+      success: Job,
+      error: [NotFound, Conflict, InvalidRequest]
+    }),
+    // Runs a failed or cancelled job again from the start; 409 for one that is queued, running or completed.
+    HttpApiEndpoint.post("retry", "/:id/retry", {
+      params: { id: JobId },
+      success: JobAccepted.pipe(HttpApiSchema.status(202)),
+      error: [NotFound, Conflict, InvalidRequest]
+    })
+  )
   .prefix("/api/v1/jobs")
+  .add(
+    HttpApiEndpoint.get("listForProject", "/api/v1/projects/:id/jobs", {
+      params: { id: ProjectId },
+      query: ListJobsQuery,
+      success: JobPage,
+      error: [NotFound, InvalidRequest]
+    })
+  )
+  .middleware(Authentication)
   .annotateMerge(OpenApi.annotations({ title: "Jobs" })) {}
 
 export class CostlineApi extends HttpApi.make("costline")
@@ -75,6 +99,8 @@ export class CostlineApi extends HttpApi.make("costline")
   .add(AuthApi)
   .add(ProjectsApi)
   .add(JobsApi)
+  .add(DocumentsApi)
+  .add(PipelineApi)
   // Unknown fields in a body or query are a mistake the caller wants to hear about, not data to drop silently.
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
   .annotate(HttpApi.QueryParseOptions, { onExcessProperty: "error" })

@@ -48,3 +48,20 @@ export const Job = Schema.Struct({
 export type Job = typeof Job.Type
 
 export const JobAccepted = Schema.Struct({ job: Job })
+
+/** `GET /api/v1/projects/:id/jobs`: optional status filter, newest first, paginated. */
+export const ListJobsQuery = Schema.Struct({
+  status: Schema.optionalKey(JobStatus),
+  limit: Schema.optionalKey(
+    Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 100 }))
+  ),
+  offset: Schema.optionalKey(Schema.FiniteFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)))
+})
+
+export const JobPage = Schema.Struct({
+  items: Schema.Array(Job),
+  total: Schema.Number,
+  limit: Schema.Number,
+  offset: Schema.Number
+})
+export type JobPage = typeof JobPage.Type

@@ -33,7 +33,7 @@ export type Project = typeof Project.Type
 
 export const CreateProjectPayload = Schema.Struct({
   name: Schema.String.check(
-    Schema.isMinLength(1, { message: "name must not be empty" }),
+    Schema.isPattern(/\S/, { message: "name must contain at least one character that is not a space" }),
     Schema.isMaxLength(200, { message: "name may have at most 200 characters" })
   ),
   description: Schema.optionalKey(

@@ -10,11 +10,18 @@ export const JobProgress = Schema.TaggedStruct("JobProgress", {
   progress: Schema.Number,
   message: Schema.String,
   step: Schema.Number,
-  totalSteps: Schema.Number
+  totalSteps: Schema.Number,
+  /**
+   * Seconds until the job is expected to finish, estimated from its progress rate so far; null while there is no
+   * estimate yet (no progress). Absent on events journaled before it existed.
+   */
+  eta: Schema.optionalKey(Schema.NullOr(Schema.Number))
 })
 
 export const JobCompleted = Schema.TaggedStruct("JobCompleted", { job: Job })
 export const JobFailed = Schema.TaggedStruct("JobFailed", { job: Job })
+/** The job was cancelled (before it started, or interrupted at a step); `job.status` is "cancelled". */
+export const JobCancelled = Schema.TaggedStruct("JobCancelled", { job: Job })
 
 /** The project resource changed (name, counts, current version…); carries the fields every member may see. */
 export const ProjectUpdated = Schema.TaggedStruct("ProjectUpdated", {
@@ -24,7 +31,14 @@ export const ProjectUpdated = Schema.TaggedStruct("ProjectUpdated", {
 /** A new budget version was committed (an import, an edit, a recalculation or a restore). */
 export const VersionCreated = Schema.TaggedStruct("VersionCreated", { version: BudgetVersion })
 
-export const ProjectEventBody = Schema.Union([JobProgress, JobCompleted, JobFailed, ProjectUpdated, VersionCreated])
+export const ProjectEventBody = Schema.Union([
+  JobProgress,
+  JobCompleted,
+  JobFailed,
+  JobCancelled,
+  ProjectUpdated,
+  VersionCreated
+])
 export type ProjectEventBody = typeof ProjectEventBody.Type
 
 export const ProjectEvent = Schema.TaggedStruct("ProjectEvent", {

@@ -1,14 +1,20 @@
 // The semantic diff of two position lists (pure, synchronous): match, compare field by field, detect moves, bridge.
 import { compareNatural, comparePlaces, comparePositions, type Placed } from "../budget/positionOrder.ts"
-import type { BudgetDiff, ModifiedPosition, MovedPosition } from "../contracts/BudgetDiff.ts"
+import type { BudgetDiff, DiffField, ModifiedPosition, MovedPosition } from "../contracts/BudgetDiff.ts"
 import type { Position } from "../contracts/Position.ts"
-import { costBridge } from "./costBridge.ts"
+import { bridgePair, bridgeResult, bridgeScope, emptyBridge } from "./costBridge.ts"
 import { fieldChanges, isMoved, placeOf } from "./fieldChanges.ts"
 import { type Matching, matchByKey, matchPositions } from "./matchPositions.ts"
 
 export interface DiffOptions {
   /** Least number of decimals the cost bridge is printed with (e.g. the total rounding step's); default 0. */
   readonly minScale?: number
+  /**
+   * The fields compared for `modified` (default: all of `diffFields`). Leave out what one side cannot carry, e.g.
+   * `catalog` and `takeoff` when comparing a KROS XLSX import (no catalogue per row) with a UNIXML one (take-off
+   * expressions without values). Matching, moves and the cost bridge do not depend on it.
+   */
+  readonly fields?: ReadonlyArray<DiffField>
 }
 
 /**
@@ -44,8 +50,13 @@ export const diffFromMatching = (
   const modified: Array<ModifiedPosition> = []
   const moved: Array<MovedPosition> = []
   let unchangedCount = options?.untouched ?? 0
+  const compared = options?.fields === undefined ? undefined : new Set(options.fields)
+  const bridge = emptyBridge(options?.minScale ?? 0)
   for (const { before, after, stage, similarity } of matching.pairs) {
-    const changes = fieldChanges(before, after)
+    // One pass over the pairs for fields, moves and the bridge: at 100k positions reading them is the cost.
+    bridgePair(bridge, before, after)
+    const all = fieldChanges(before, after)
+    const changes = compared === undefined || all.length === 0 ? all : all.filter((c) => compared.has(c.field))
     const wasMoved = isMoved(before, after)
     if (changes.length === 0 && !wasMoved) {
       unchangedCount++
@@ -55,6 +66,7 @@ export const diffFromMatching = (
     if (changes.length > 0) modified.push({ ...matched, place: placeOf(after), changes })
     if (wasMoved) moved.push({ ...matched, from: placeOf(before), to: placeOf(after) })
   }
+  bridgeScope(bridge, matching.added, matching.removed)
   modified.sort((a, b) => byPlaceThenKey(a, b, a.place, b.place))
   moved.sort((a, b) => byPlaceThenKey(a, b, a.to, b.to))
   return {
@@ -63,6 +75,6 @@ export const diffFromMatching = (
     modified,
     moved,
     unchangedCount,
-    bridge: costBridge(matching, options?.minScale ?? 0)
+    bridge: bridgeResult(bridge)
   }
 }

@@ -57,10 +57,94 @@ export const matchByKey = (before: ReadonlyArray<Position>, after: ReadonlyArray
   return { pairs, removed: before.filter((_, b) => taken[b] === 0), added }
 }
 
-/** Matches in the four stages of `MatchStage`; the result is independent of the input order. */
+/**
+ * Matches in the four stages of `MatchStage`; the result is independent of the input order.
+ *
+ * When keys are unique on both sides (the usual case: two versions of one budget) the key stage cannot depend on
+ * order, so it pairs without sorting, and only the positions it leaves over are sorted for the later stages — the
+ * same pairs as sorting everything first, at a fraction of the cost for 100k positions. Repeated keys take the
+ * sorted path.
+ */
 export const matchPositions = (before: ReadonlyArray<Position>, after: ReadonlyArray<Position>): Matching => {
-  const state = start(before, after)
+  const keyPairs = matchUniqueKeys(before, after)
+  if (keyPairs !== undefined) {
+    const state = start(keyPairs.restBefore, keyPairs.restAfter, keyPairs.pairs)
+    matchLaterStages(state)
+    return finish(state)
+  }
+  const state = start(before, after, [])
   matchExact(state, "key", (p) => p.positionKey)
+  matchLaterStages(state)
+  return finish(state)
+}
+
+const keyPair = (before: Position, after: Position): MatchedPair => ({ before, after, stage: "key", similarity: null })
+
+/**
+ * The key stage without sorting, or undefined when a key repeats in `before`, or repeats in `after` for a key that
+ * `before` has (then which position pairs depends on order). Two versions usually list their positions in the same
+ * order, so it first walks both lists side by side, pairing equal keys and stepping over an insertion or removal
+ * (one-position look-ahead); only what that leaves goes through a map.
+ */
+const matchUniqueKeys = (
+  before: ReadonlyArray<Position>,
+  after: ReadonlyArray<Position>
+):
+  | { readonly pairs: Array<MatchedPair>; readonly restBefore: Array<Position>; readonly restAfter: Array<Position> }
+  | undefined => {
+  const beforeKeys = new Set<string>()
+  for (let b = 0; b < before.length; b++) beforeKeys.add(before[b]!.positionKey)
+  if (beforeKeys.size !== before.length) return undefined
+  const pairs: Array<MatchedPair> = []
+  const leftBefore: Array<Position> = []
+  const leftAfter: Array<Position> = []
+  let b = 0
+  let a = 0
+  while (b < before.length && a < after.length) {
+    const x = before[b]!
+    const y = after[a]!
+    if (x.positionKey === y.positionKey) {
+      pairs.push(keyPair(x, y))
+      b++
+      a++
+    } else if (b + 1 < before.length && before[b + 1]!.positionKey === y.positionKey) {
+      leftBefore.push(x)
+      b++
+    } else if (a + 1 < after.length && after[a + 1]!.positionKey === x.positionKey) {
+      leftAfter.push(y)
+      a++
+    } else {
+      leftBefore.push(x)
+      leftAfter.push(y)
+      b++
+      a++
+    }
+  }
+  while (b < before.length) leftBefore.push(before[b++]!)
+  while (a < after.length) leftAfter.push(after[a++]!)
+
+  const waiting = new Map<string, number>()
+  for (let i = 0; i < leftBefore.length; i++) waiting.set(leftBefore[i]!.positionKey, i)
+  const taken = new Uint8Array(leftBefore.length)
+  const restAfter: Array<Position> = []
+  for (const position of leftAfter) {
+    const i = waiting.get(position.positionKey)
+    if (i === undefined) {
+      // Its key's before position is already paired with another after position: the key repeats in `after`.
+      if (beforeKeys.has(position.positionKey)) return undefined
+      restAfter.push(position)
+    } else if (taken[i] === 1) return undefined
+    else {
+      taken[i] = 1
+      pairs.push(keyPair(leftBefore[i]!, position))
+    }
+  }
+  return { pairs, restBefore: leftBefore.filter((_, i) => taken[i] === 0), restAfter }
+}
+
+/** The place, content and fuzzy stages over what the key stage left. */
+const matchLaterStages = (state: State): void => {
+  if (state.before.length === 0 || state.after.length === 0) return
   matchExact(state, "place", (p) => p.objectCode + SEP + p.sectionCode + SEP + p.number + SEP + p.code)
   const description = new Map<Position, string>()
   const normalized = (p: Position): string => {
@@ -73,7 +157,6 @@ export const matchPositions = (before: ReadonlyArray<Position>, after: ReadonlyA
   }
   matchExact(state, "content", (p) => p.objectCode + SEP + p.code + SEP + normalized(p) + SEP + normalizeUnit(p.unit))
   matchFuzzy(state, normalized)
-  return finish(state)
 }
 
 interface State {
@@ -85,13 +168,13 @@ interface State {
   readonly pairs: Array<MatchedPair>
 }
 
-const start = (before: ReadonlyArray<Position>, after: ReadonlyArray<Position>): State => ({
+const start = (before: ReadonlyArray<Position>, after: ReadonlyArray<Position>, pairs: Array<MatchedPair>): State => ({
   // Sorting first makes every tie-break (which of two equal candidates pairs first) independent of input order.
   before: [...before].sort(comparePositions),
   after: [...after].sort(comparePositions),
   partner: new Array<number>(after.length).fill(-1),
   taken: new Array<boolean>(before.length).fill(false),
-  pairs: []
+  pairs
 })
 
 const pair = (state: State, b: number, a: number, stage: MatchStage, similarity: number | null): void => {

@@ -1,7 +1,8 @@
 // KROS UNIXML 1.2 export: stavba with rounding and currency, objekty with their zdroje (descriptions, units and
 // catalogues keyed by item code, as UNIXML requires) and díly nested by parent section, numbers with a decimal comma.
-import type { Position } from "../contracts/Position.ts"
+import type { Position, TakeoffLine } from "../contracts/Position.ts"
 import { encodeUtf8 } from "../import/decodeText.ts"
+import { evaluateTakeoff } from "../import/takeoffExpression.ts"
 import type { GroupedBudget, ObjectGroup, SectionGroup } from "./groupBudget.ts"
 import { escapeXml } from "./xmlText.ts"
 
@@ -25,6 +26,17 @@ const partOf = (object: ObjectGroup, section: SectionGroup): string => {
   return ["HSV", "PSV", "M", "VRN", "OST", "HZS"].includes(top) ? top : "HSV"
 }
 
+// KROS's sum line ("Součet", "Mezisoučet").
+const SUBTOTAL = /^\s*(mezi)?součet\b/iu
+
+/**
+ * A take-off line's typ_radku. UNIXML keeps a line's expression, not its value, and the importer computes the value
+ * from it: a line without a value is a note (POZNAMKA), a sum line sums the lines above it (SOUCET), any other line
+ * is an expression (VYRAZ).
+ */
+const lineKind = (line: TakeoffLine): string =>
+  line.quantity === null ? "POZNAMKA" : SUBTOTAL.test(line.text) ? "SOUCET" : "VYRAZ"
+
 const position = (p: Position, part: string): string => {
   const takeoff =
     p.takeoff.length === 0
@@ -32,7 +44,7 @@ const position = (p: Position, part: string): string => {
       : `<typ_mnozstvi>VV</typ_mnozstvi><vykaz_vymer>${el("soucet_radku", "NE")}<radky_vykazu_vymer>${p.takeoff
           .map(
             (l) =>
-              `<radek_vykazu_vymer>${el("typ_radku", "VYRAZ")}${el("vyraz", l.text)}<kod_figury></kod_figury>${el("prevzit_mnozstvi", "NE")}</radek_vykazu_vymer>`
+              `<radek_vykazu_vymer>${el("typ_radku", lineKind(l))}${el("vyraz", l.text)}<kod_figury></kod_figury>${el("prevzit_mnozstvi", "NE")}</radek_vykazu_vymer>`
           )
           .join("")}</radky_vykazu_vymer></vykaz_vymer>`
   return (
@@ -69,6 +81,34 @@ const sources = (object: ObjectGroup): string => {
     .join("")}</zdroje_materialy></zdroje>`
 }
 
+const FIGURE_NAME = /^\p{L}[\p{L}\p{N}_]*$/u
+
+/**
+ * The object's figures, as far as the positions reveal them: a take-off line that is a bare name ("F0005") with a
+ * value is a reference to a figure of that measure. Written so the importer resolves the line to the same value; a
+ * name used with two different values stays undefined (the lines come back without a value).
+ */
+const figures = (object: ObjectGroup): string => {
+  const found = new Map<string, string | null>()
+  for (const s of object.sections)
+    for (const p of s.positions)
+      for (const line of p.takeoff) {
+        if (line.quantity === null || !FIGURE_NAME.test(line.text) || evaluateTakeoff(line.text) !== undefined) continue
+        const seen = found.get(line.text)
+        if (seen === undefined) found.set(line.text, line.quantity)
+        else if (seen !== null && seen !== line.quantity) found.set(line.text, null)
+      }
+  const defined = [...found].flatMap(([code, value]) => (value === null ? [] : [[code, value] as const]))
+  return defined.length === 0
+    ? ""
+    : `<figury>${defined
+        .map(
+          ([code, value]) =>
+            `<figura>${el("kod_figury", code)}${el("typ_figury", "VLASTNI")}${el("vymera", comma(value))}</figura>`
+        )
+        .join("")}</figury>`
+}
+
 /** A díl with its children; `emitted` makes every section appear once even if parent links form a cycle. */
 const sectionXml = (object: ObjectGroup, section: SectionGroup, emitted: Set<string>): string => {
   emitted.add(section.code)
@@ -93,7 +133,7 @@ const objectXml = (object: ObjectGroup, date: string): string => {
   const loose = object.sections.find((s) => s.code === "")?.positions ?? []
   return (
     `<objekt>${el("kod_objektu", object.code)}${el("nazev_objektu", object.name)}${el("typ_zakazky", "STAVEBNI_OBJEKT")}` +
-    `${el("datum", date)}${sources(object)}<dily>${dily.join("")}</dily>` +
+    `${el("datum", date)}${sources(object)}${figures(object)}<dily>${dily.join("")}</dily>` +
     `<polozky>${loose.map((p) => position(p, "HSV")).join("")}</polozky><objekty></objekty></objekt>`
   )
 }

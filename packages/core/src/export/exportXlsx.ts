@@ -1,9 +1,10 @@
 // XLSX export in the layout KROS users know: a "Rekapitulace stavby" sheet, then one sheet per object with the
 // header PČ, Typ, Kód, Popis, MJ, Množství, J.cena, Cena celkem, Cenová soustava and rows D / K / M / P / VV;
 // totals are ROUND formulas with their cached values, so Excel and our importer read the same numbers.
+
 import { zipSync } from "fflate"
+import * as Money from "../budget/Money.ts"
 import type { Position } from "../contracts/Position.ts"
-import { compare, dec, multiply, roundToStep } from "../import/decimalText.ts"
 import { encodeUtf8 } from "../import/decodeText.ts"
 import { columnName } from "../import/readWorkbook.ts"
 import { type GroupedBudget, type ObjectGroup, sectionTotal } from "./groupBudget.ts"
@@ -59,8 +60,11 @@ const sheetXml = (rows: ReadonlyArray<Row>, widths: ReadonlyArray<readonly [numb
 const totalFormula = (p: Position, step: string, r: number): string | undefined => {
   const m = /^(?:1|0\.(0*)1)$/.exec(step)
   if (m === null) return undefined
-  const computed = roundToStep(multiply(dec(p.quantity), dec(p.unitPrice)), dec(step))
-  if (compare(computed, dec(p.total)) !== 0) return undefined
+  const computed = Money.roundToStep(
+    Money.multiply(Money.parseUnsafe(p.quantity), Money.parseUnsafe(p.unitPrice)),
+    Money.parseUnsafe(step)
+  )
+  if (Money.compare(computed, Money.parseUnsafe(p.total)) !== 0) return undefined
   const digits = step === "1" ? 0 : (m[1]?.length ?? 0) + 1
   return `ROUND(I${r}*H${r},${digits})`
 }

@@ -1,9 +1,10 @@
 // The shape every exporter writes: objects in document order, each with its sections (parents before children) and
 // the positions of each section, plus the budget's identity and settings.
+import * as Money from "../budget/Money.ts"
 import type { BudgetSettings } from "../contracts/BudgetSettings.ts"
 import type { BudgetObject, BudgetSection } from "../contracts/ParsedBudget.ts"
 import type { Position } from "../contracts/Position.ts"
-import { add, canonical, type Dec, dec, ZERO } from "../import/decimalText.ts"
+import { canonical } from "../import/decimalText.ts"
 
 /** What can be exported: a ParsedBudget, or just settings and positions (with optional identity and objects). */
 export interface ExportableBudget {
@@ -34,11 +35,15 @@ export interface GroupedBudget {
 }
 
 export const groupBudget = (budget: ExportableBudget): GroupedBudget => {
-  const objects = new Map<string, { name: string; sections: Map<string, SectionGroup>; total: Dec }>()
+  const objects = new Map<string, { name: string; sections: Map<string, SectionGroup>; total: Money.Money }>()
   const objectOf = (code: string, name: string) => {
     let o = objects.get(code)
     if (o === undefined) {
-      o = { name, sections: new Map([["", { code: "", name: "", parentCode: null, positions: [] }]]), total: ZERO }
+      o = {
+        name,
+        sections: new Map([["", { code: "", name: "", parentCode: null, positions: [] }]]),
+        total: Money.zero
+      }
       objects.set(code, o)
     }
     return o
@@ -56,7 +61,7 @@ export const groupBudget = (budget: ExportableBudget): GroupedBudget => {
       o.sections.set(p.sectionCode, s)
     }
     s.positions.push(p)
-    o.total = add(o.total, dec(p.total))
+    o.total = Money.add(o.total, Money.parseUnsafe(p.total))
   }
   return {
     code: budget.meta?.code ?? "",
@@ -75,13 +80,13 @@ export const groupBudget = (budget: ExportableBudget): GroupedBudget => {
 /** Sum of the totals of a section's own positions and of its descendants' (a parent cycle is cut). */
 export const sectionTotal = (object: ObjectGroup, code: string): string => {
   const visited = new Set<string>()
-  const sum = (s: SectionGroup): Dec => {
+  const sum = (s: SectionGroup): Money.Money => {
     visited.add(s.code)
-    let total = s.positions.reduce((acc, p) => add(acc, dec(p.total)), ZERO)
+    let total = s.positions.reduce((acc, p) => Money.add(acc, Money.parseUnsafe(p.total)), Money.zero)
     for (const child of object.sections)
-      if (child.parentCode === s.code && !visited.has(child.code)) total = add(total, sum(child))
+      if (child.parentCode === s.code && !visited.has(child.code)) total = Money.add(total, sum(child))
     return total
   }
   const section = object.sections.find((s) => s.code === code)
-  return canonical(section === undefined ? ZERO : sum(section), 2)
+  return canonical(section === undefined ? Money.zero : sum(section), 2)
 }

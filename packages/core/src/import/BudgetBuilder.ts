@@ -1,11 +1,12 @@
 // Collects what an importer reads (objects, sections, positions, take-off lines, notes, problems, row counts) and
 // turns it into a ParsedBudget: totals, canonical decimals and unique, deterministic position keys.
+import * as Money from "../budget/Money.ts"
 import type { BudgetSettings } from "../contracts/BudgetSettings.ts"
 import { DecimalString } from "../contracts/Decimal.ts"
 import type { ImportProblem, ImportProblemKind, ProblemLocation } from "../contracts/ImportProblem.ts"
 import type { BudgetMeta, BudgetObject, BudgetSection, ParsedBudget, RowAccounting } from "../contracts/ParsedBudget.ts"
 import type { Position, PositionKind, TakeoffLine } from "../contracts/Position.ts"
-import { add, canonical, compare, type Dec, dec, multiply, roundToStep, ZERO } from "./decimalText.ts"
+import { canonical } from "./decimalText.ts"
 
 export interface PositionDraft {
   readonly objectCode: string
@@ -15,10 +16,10 @@ export interface PositionDraft {
   readonly catalog: string
   readonly description: string
   readonly unit: string
-  readonly quantity: Dec | null
-  readonly unitPrice: Dec | null
+  readonly quantity: Money.Money | null
+  readonly unitPrice: Money.Money | null
   /** The total the file states; null to compute quantity × unit price with the budget's rounding. */
-  readonly total: Dec | null
+  readonly total: Money.Money | null
   readonly kind: PositionKind
   readonly location: ProblemLocation
 }
@@ -32,7 +33,7 @@ interface DraftEntry {
 interface ObjectEntry {
   readonly code: string
   name: string
-  declaredTotal: Dec | null
+  declaredTotal: Money.Money | null
   readonly sections: Map<string, BudgetSection>
 }
 
@@ -106,7 +107,7 @@ export class BudgetBuilder {
     else if (existing.name === "") existing.name = name
   }
 
-  declaredTotal(objectCode: string, total: Dec): void {
+  declaredTotal(objectCode: string, total: Money.Money): void {
     this.object(objectCode, "")
     const entry = this.objects.get(objectCode)!
     entry.declaredTotal ??= total
@@ -126,13 +127,18 @@ export class BudgetBuilder {
   }
 
   /** Sets amounts read after the position was added (so problems about them can point at it). */
-  setAmounts(position: number, quantity: Dec | null, unitPrice: Dec | null, total: Dec | null = null): void {
+  setAmounts(
+    position: number,
+    quantity: Money.Money | null,
+    unitPrice: Money.Money | null,
+    total: Money.Money | null = null
+  ): void {
     const entry = this.drafts[position]!
     this.drafts[position] = { ...entry, draft: { ...entry.draft, quantity, unitPrice, total } }
   }
 
   /** Adds a quantity take-off line; a line with neither text nor value (KROS writes blank ones) carries nothing. */
-  takeoff(position: number, text: string, quantity: Dec | null): void {
+  takeoff(position: number, text: string, quantity: Money.Money | null): void {
     if (text === "" && quantity === null) return
     this.drafts[position]!.takeoff.push({
       text,
@@ -157,14 +163,14 @@ export class BudgetBuilder {
 
   build(meta: Omit<BudgetMeta, "rows" | "currency">): ParsedBudget {
     const keys = assignKeys(this.drafts)
-    const step = dec(this.settings.rounding.total)
-    const totals = new Map<string, Dec>()
+    const step = Money.parseUnsafe(this.settings.rounding.total)
+    const totals = new Map<string, Money.Money>()
     const counts = new Map<string, number>()
     const positions: Array<Position> = this.drafts.map((entry, index) => {
       const d = entry.draft
-      const computed = roundToStep(multiply(d.quantity ?? ZERO, d.unitPrice ?? ZERO), step)
+      const computed = Money.roundToStep(Money.multiply(d.quantity ?? Money.zero, d.unitPrice ?? Money.zero), step)
       const total = d.total ?? computed
-      if (d.total !== null && compare(d.total, computed) !== 0)
+      if (d.total !== null && Money.compare(d.total, computed) !== 0)
         this.problem(
           "total-mismatch",
           `The stated total ${canonical(d.total, 2)} differs from quantity × unit price = ${canonical(computed, 2)}; the stated total is kept.`,
@@ -172,7 +178,7 @@ export class BudgetBuilder {
           canonical(d.total),
           index
         )
-      totals.set(d.objectCode, add(totals.get(d.objectCode) ?? ZERO, total))
+      totals.set(d.objectCode, Money.add(totals.get(d.objectCode) ?? Money.zero, total))
       counts.set(d.objectCode, (counts.get(d.objectCode) ?? 0) + 1)
       return {
         positionKey: keys[index]!,
@@ -184,8 +190,8 @@ export class BudgetBuilder {
         catalog: d.catalog,
         description: d.description,
         unit: d.unit,
-        quantity: DecimalString.make(canonical(d.quantity ?? ZERO, DISPLAY_SCALE.quantity)),
-        unitPrice: DecimalString.make(canonical(d.unitPrice ?? ZERO, DISPLAY_SCALE.unitPrice)),
+        quantity: DecimalString.make(canonical(d.quantity ?? Money.zero, DISPLAY_SCALE.quantity)),
+        unitPrice: DecimalString.make(canonical(d.unitPrice ?? Money.zero, DISPLAY_SCALE.unitPrice)),
         total: DecimalString.make(canonical(total, DISPLAY_SCALE.total)),
         takeoff: entry.takeoff,
         note: entry.notes.join("\n"),
@@ -198,7 +204,7 @@ export class BudgetBuilder {
     const objects: Array<BudgetObject> = [...this.objects.values()].map((o) => ({
       code: o.code,
       name: o.name,
-      total: DecimalString.make(canonical(totals.get(o.code) ?? ZERO, DISPLAY_SCALE.total)),
+      total: DecimalString.make(canonical(totals.get(o.code) ?? Money.zero, DISPLAY_SCALE.total)),
       declaredTotal:
         o.declaredTotal === null ? null : DecimalString.make(canonical(o.declaredTotal, DISPLAY_SCALE.total)),
       positionCount: counts.get(o.code) ?? 0,

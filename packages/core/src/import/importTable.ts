@@ -1,8 +1,9 @@
 // Reads the rows below a budget table's header (an XLSX sheet or a CSV file) into the builder: sections, positions,
 // take-off lines, notes and summaries by row type (KROS: D, K, M, VV, P, PP, PSC; others: P, PP, VV, TS…).
+import type * as Money from "../budget/Money.ts"
 import type { ProblemLocation } from "../contracts/ImportProblem.ts"
 import { type BudgetBuilder, location } from "./BudgetBuilder.ts"
-import { type Dec, fromSpreadsheetNumber, parseNumberText } from "./decimalText.ts"
+import { fromSpreadsheetNumber, parseNumberText } from "./decimalText.ts"
 import { type ColumnRole, cellText, type HeaderMatch } from "./headerMapping.ts"
 import { columnName, type SheetRow } from "./readWorkbook.ts"
 
@@ -64,7 +65,7 @@ const formulaEscape = /^'(?=[=+\-@\t\r])/
 
 export interface TableResult {
   /** The "Náklady soupisu celkem" / total row's value, when the table has one. */
-  readonly declaredTotal: Dec | null
+  readonly declaredTotal: Money.Money | null
 }
 
 export const importTable = (source: TableSource, builder: BudgetBuilder): TableResult => {
@@ -73,7 +74,7 @@ export const importTable = (source: TableSource, builder: BudgetBuilder): TableR
   let objectCode = source.objectCode
   let sectionCode = ""
   let current: number | null = null
-  let declaredTotal: Dec | null = null
+  let declaredTotal: Money.Money | null = null
   let group: string | null = null
   // A CSV without objects has none to announce; its positions register object "" themselves if they need it.
   if (objectCode !== "" || source.objectName !== "") builder.object(objectCode, source.objectName)
@@ -104,7 +105,7 @@ export const importTable = (source: TableSource, builder: BudgetBuilder): TableR
       const t = cellText(cell(role))
       return source.unescapeFormulae ? t.replace(formulaEscape, "") : t
     }
-    const number = (role: ColumnRole, problem: boolean): Dec | null => {
+    const number = (role: ColumnRole, problem: boolean): Money.Money | null => {
       const c = cell(role)
       const raw = cellText(c)
       if (c === undefined || raw === "") return null

@@ -1,13 +1,17 @@
 // KROS UNIXML 1.2: stavba → objekty/objekt (nested) → dily/dil (nested) → polozky/polozka, with descriptions, units and
-// catalogues joined from each object's `zdroje` by item code, rounding from nastaveni/zaokrouhleni_rozpocet.
+// catalogues joined from each object's `zdroje` by item code, rounding from nastaveni/zaokrouhleni_rozpocet, and the
+// take-off lines' values computed from their expressions and the object's figures (`figury`).
+import * as Money from "../budget/Money.ts"
 import { defaultBudgetSettings } from "../contracts/BudgetSettings.ts"
 import type { ParsedBudget } from "../contracts/ParsedBudget.ts"
 import { RoundingStep, type RoundingStep as RoundingStepType } from "../contracts/Rounding.ts"
 import { BudgetBuilder, location } from "./BudgetBuilder.ts"
-import { type Dec, format, parseNumberText } from "./decimalText.ts"
+import { parseNumberText } from "./decimalText.ts"
 import { type ImportContext, importError } from "./ImportContext.ts"
 import { parseDate } from "./parseDate.ts"
-import { childElement, childElements, childText, readXmlTree, type XmlElement } from "./readXml.ts"
+import { type PositionRecord, readUnixmlTree } from "./readUnixmlTree.ts"
+import { childElement, childElements, childText, type XmlElement } from "./readXml.ts"
+import { evaluateTakeoffLines } from "./unixmlTakeoff.ts"
 
 interface ItemSource {
   readonly shortDescription: string
@@ -45,17 +49,46 @@ const readSources = (objekt: XmlElement, parent: Sources | null): Sources => {
   return sources
 }
 
+/** Figure measures by code ("F0005" → 100.8): the object's own over its parent's. */
+type Figures = ReadonlyMap<string, Money.Money>
+type FigureOf = (code: string) => Money.Money | undefined
+
+const readFigures = (objekt: XmlElement, parent: Figures | null, quantityStep: Money.Money): Figures => {
+  const figury = childElement(objekt, "figury")
+  if (figury === undefined) return parent ?? new Map()
+  const figures = new Map(parent)
+  for (const figura of childElements(figury, "figura")) {
+    const code = childText(figura, "kod_figury")
+    // The measure KROS stores with the figure, else the sum of the figure's own take-off lines.
+    const stated = parseNumberText(childText(figura, "vymera"), ",")
+    const lines = childElements(childElement(figura, "vykaz_vymer_figury") ?? figura, "radek_vykazu_vymer_figury")
+    const computed = evaluateTakeoffLines(
+      lines.map((l) => ({
+        kind: childText(l, "typ_radku").toUpperCase(),
+        expression: childText(l, "vyraz"),
+        figure: ""
+      })),
+      (name) => (name === code ? undefined : figures.get(name)),
+      quantityStep
+    ).flatMap((l) => (l.quantity === null ? [] : [l.quantity]))
+    const value = stated ?? (computed.length > 0 ? Money.sum(computed) : undefined)
+    if (code !== "" && value !== undefined) figures.set(code, value)
+  }
+  return figures
+}
+
 /** Children with 1-based XPath-like paths ("…/polozka[3]"). */
 const indexed = (parent: XmlElement, name: string, path: string) =>
   childElements(parent, name).map((element, i) => ({ element, path: `${path}/${name}[${i + 1}]` }))
 
 const readStep = (text: string, fallback: RoundingStepType): RoundingStepType => {
   const value = parseNumberText(text, ",")
-  return value === undefined || value.units <= 0n ? fallback : RoundingStep.make(format(value))
+  return value === undefined || value.units <= 0n ? fallback : RoundingStep.make(Money.formatAtLeast(value))
 }
 
 export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
-  const root = readXmlTree(text, ctx, "UNIXML")
+  const tree = readUnixmlTree(text, ctx)
+  const root = tree.root
   if (root.name !== "unixml")
     throw importError(ctx, "unsupported-format", `Expected a <unixml> document, found <${root.name}>.`)
   const stavba = childElement(root, "stavba")
@@ -79,8 +112,7 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
           }
   })
 
-  const readNumber = (element: XmlElement, name: string, path: string, position: number | null): Dec | null => {
-    const raw = childText(element, name)
+  const readNumber = (raw: string, name: string, path: string, position: number | null): Money.Money | null => {
     if (raw === "") return null
     const value = parseNumberText(raw, ",")
     if (value === undefined)
@@ -93,18 +125,20 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
       )
     return value ?? null
   }
+  const quantityStep = Money.parseUnsafe(builder.settings.rounding.quantity)
 
   const readPosition = (
-    polozka: XmlElement,
+    polozka: PositionRecord,
     path: string,
     objectCode: string,
     sectionCode: string,
-    sources: Sources
+    sources: Sources,
+    figure: FigureOf
   ) => {
     builder.rows.rows++
     builder.rows.positions++
-    const rowType = childText(polozka, "typ_vety").toUpperCase()
-    const code = childText(polozka, "kod_polozky")
+    const rowType = polozka.rowType.toUpperCase()
+    const code = polozka.code
     const primary = rowType === "M" ? sources.materials : sources.works
     const secondary = rowType === "M" ? sources.works : sources.materials
     const source = primary.get(code) ?? secondary.get(code)
@@ -112,7 +146,7 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
     const index = builder.position({
       objectCode,
       sectionCode,
-      number: childText(polozka, "cislo_polozky"),
+      number: polozka.number,
       code,
       catalog: source?.catalog ?? "",
       description,
@@ -126,8 +160,8 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
     // Numbers are read after the position exists so their problems point at it.
     builder.setAmounts(
       index,
-      readNumber(polozka, "mnozstvi", path, index),
-      readNumber(polozka, "jednotkova_cena", path, index)
+      readNumber(polozka.quantity, "mnozstvi", path, index),
+      readNumber(polozka.unitPrice, "jednotkova_cena", path, index)
     )
     const at = location({ path })
     if (rowType !== "K" && rowType !== "M")
@@ -142,49 +176,66 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
       )
     else if (source.unit === "")
       builder.problem("missing-unit", "The position has no unit (merna_jednotka).", at, "", index)
-    if (childText(polozka, "mnozstvi") === "")
+    if (polozka.quantity === "")
       builder.problem("missing-quantity", "The position has no quantity; 0 is assumed.", at, "", index)
     if (source !== undefined && source.fullDescription !== "" && source.fullDescription !== description)
       builder.note(index, source.fullDescription)
-    builder.note(index, childText(polozka, "poznamka_polozky"))
-    const lines = childElement(childElement(polozka, "vykaz_vymer") ?? polozka, "radky_vykazu_vymer")
-    for (const line of lines === undefined ? [] : childElements(lines, "radek_vykazu_vymer")) {
-      const figure = childText(line, "kod_figury")
-      const expression = childText(line, "vyraz")
-      builder.takeoff(index, figure === "" ? expression : `${figure}: ${expression}`, null)
-    }
+    builder.note(index, polozka.note)
+    if (polozka.lines.length > 0)
+      for (const line of evaluateTakeoffLines(polozka.lines, figure, quantityStep))
+        builder.takeoff(index, line.text, line.quantity)
   }
 
-  const readSection = (dil: XmlElement, path: string, objectCode: string, parent: string | null, sources: Sources) => {
+  /** The positions of a <polozky> element, with their 1-based paths. */
+  const readPositions = (
+    polozky: XmlElement | undefined,
+    path: string,
+    objectCode: string,
+    sectionCode: string,
+    sources: Sources,
+    figure: FigureOf
+  ) => {
+    if (polozky === undefined) return
+    tree.positionsOf(polozky).forEach((record, i) => {
+      readPosition(record, `${path}/polozky/polozka[${i + 1}]`, objectCode, sectionCode, sources, figure)
+    })
+  }
+
+  const readSection = (
+    dil: XmlElement,
+    path: string,
+    objectCode: string,
+    parent: string | null,
+    sources: Sources,
+    figure: FigureOf
+  ) => {
     const code = childText(dil, "kod_dilu")
     builder.section(objectCode, code, sources.sections.get(code) ?? "", parent)
-    const polozky = childElement(dil, "polozky")
-    if (polozky !== undefined)
-      for (const p of indexed(polozky, "polozka", `${path}/polozky`))
-        readPosition(p.element, p.path, objectCode, code, sources)
+    readPositions(childElement(dil, "polozky"), path, objectCode, code, sources, figure)
     const dily = childElement(dil, "dily")
     if (dily !== undefined)
-      for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, objectCode, code, sources)
+      for (const d of indexed(dily, "dil", `${path}/dily`))
+        readSection(d.element, d.path, objectCode, code, sources, figure)
   }
 
-  const readObject = (objekt: XmlElement, path: string, parent: Sources | null) => {
+  const readObject = (objekt: XmlElement, path: string, parent: Sources | null, parentFigures: Figures | null) => {
     const code = childText(objekt, "kod_objektu")
     builder.object(code, childText(objekt, "nazev_objektu"))
     const sources = readSources(objekt, parent)
-    const polozky = childElement(objekt, "polozky")
-    if (polozky !== undefined)
-      for (const p of indexed(polozky, "polozka", `${path}/polozky`)) readPosition(p.element, p.path, code, "", sources)
+    const figures = readFigures(objekt, parentFigures, quantityStep)
+    const figure: FigureOf = (name) => figures.get(name)
+    readPositions(childElement(objekt, "polozky"), path, code, "", sources, figure)
     const dily = childElement(objekt, "dily")
     if (dily !== undefined)
-      for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, code, null, sources)
+      for (const d of indexed(dily, "dil", `${path}/dily`)) readSection(d.element, d.path, code, null, sources, figure)
     const objekty = childElement(objekt, "objekty")
     if (objekty !== undefined)
-      for (const o of indexed(objekty, "objekt", `${path}/objekty`)) readObject(o.element, o.path, sources)
+      for (const o of indexed(objekty, "objekt", `${path}/objekty`)) readObject(o.element, o.path, sources, figures)
   }
 
   const objekty = childElement(stavba, "objekty")
   if (objekty !== undefined)
-    for (const o of indexed(objekty, "objekt", "/unixml/stavba/objekty")) readObject(o.element, o.path, null)
+    for (const o of indexed(objekty, "objekt", "/unixml/stavba/objekty")) readObject(o.element, o.path, null, null)
 
   return builder.build({
     format: "unixml",

@@ -1,10 +1,10 @@
 // XLSX budgets: the KROS export (one sheet per object, a recapitulation sheet, "Seznam figur") and other layouts
 // whose header row is found by column names. A sheet that is neither a budget nor a known KROS page fails the import.
+import * as Money from "../budget/Money.ts"
 import { defaultBudgetSettings } from "../contracts/BudgetSettings.ts"
 import type { ParsedBudget, SheetRole } from "../contracts/ParsedBudget.ts"
 import { RoundingStep } from "../contracts/Rounding.ts"
 import { BudgetBuilder } from "./BudgetBuilder.ts"
-import { format } from "./decimalText.ts"
 import { cellText, findHeader, type HeaderMatch, likelyHeaders } from "./headerMapping.ts"
 import { type ImportContext, importError } from "./ImportContext.ts"
 import { importTable } from "./importTable.ts"
@@ -86,7 +86,7 @@ const totalStep = (sheets: ReadonlyArray<Classified>): string | null => {
     if (header === undefined || column === undefined) continue
     for (const row of sheet.rows.slice(header.index + 1)) {
       const m = /^ROUND\([^,]*\*[^,]*,\s*(\d{1,2})\s*\)$/i.exec(row.cells[column]?.formula?.trim() ?? "")
-      if (m !== null) return format({ units: 1n, scale: Number(m[1]) })
+      if (m !== null) return Money.formatAtLeast({ units: 1n, scale: Number(m[1]) })
     }
   }
   return null

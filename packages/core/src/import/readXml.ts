@@ -1,12 +1,23 @@
-// Safe XML reading for UNIXML and the XLSX parts, on the saxes streaming parser: no entity expansion (a DOCTYPE that
-// declares entities is rejected before any is used), a nesting-depth cap and an element-count cap for trees.
+// Safe XML reading for UNIXML, the XLSX parts and the TSKP catalogue, on the saxes streaming parser: no entity
+// expansion (a DOCTYPE that declares entities is rejected before any is used), a nesting-depth cap, and an
+// element-count cap for trees.
 import { SaxesParser } from "saxes"
 import { type ImportContext, importError } from "./ImportContext.ts"
 
 export interface XmlHandlers {
-  readonly open?: (name: string, attributes: Readonly<Record<string, string>>) => void
+  /** `line` is the 1-based line the start tag ends on, for messages. */
+  readonly open?: (name: string, attributes: Readonly<Record<string, string>>, line: number) => void
   readonly close?: (name: string) => void
   readonly text?: (text: string) => void
+}
+
+/** Why a document is refused: it declares entities, nests too deep, or is not well-formed. */
+export type XmlFault = "unsafe-xml" | "too-deep" | "malformed"
+
+export interface XmlReadOptions {
+  readonly maxDepth: number
+  /** Builds the error thrown when the document is refused; the message names the problem and its line. */
+  readonly fail: (fault: XmlFault, message: string) => unknown
 }
 
 /** Drops a namespace prefix ("x:row" → "row"): some XLSX writers prefix the SpreadsheetML namespace. */
@@ -15,28 +26,24 @@ const localName = (name: string): string => {
   return i < 0 ? name : name.slice(i + 1)
 }
 
-/** Streams an XML document through handlers; throws ImportError for unsafe, too deep or malformed input. */
-export const scanXml = (text: string, handlers: XmlHandlers, ctx: ImportContext, where: string): void => {
+/**
+ * Streams an XML document through handlers; throws what `options.fail` builds for unsafe, too deep or malformed
+ * input. Every XML reader of core goes through here (UNIXML, XLSX parts, the TSKP catalogue).
+ */
+export const streamXml = (text: string, handlers: XmlHandlers, options: XmlReadOptions): void => {
   const parser = new SaxesParser({ position: true, xmlns: false })
-  const maxDepth = ctx.limits.maxXmlDepth
+  const maxDepth = options.maxDepth
   let depth = 0
   parser.on("doctype", (doctype) => {
-    // Entities are how billion-laughs and external-entity attacks start; budget formats never need them.
+    // Entities are how billion-laughs and external-entity attacks start; none of our formats needs them.
     if (/<!ENTITY/i.test(doctype))
-      throw importError(ctx, "unsafe-xml", `${where}: the XML declares entities in a DOCTYPE, which is not accepted.`, {
-        where
-      })
+      throw options.fail("unsafe-xml", "the XML declares entities in a DOCTYPE, which is not accepted")
   })
   parser.on("opentag", (tag) => {
     depth++
     if (depth > maxDepth)
-      throw importError(
-        ctx,
-        "too-deep",
-        `${where}: XML elements are nested deeper than ${maxDepth} levels (line ${parser.line}); this is not a budget file.`,
-        { where }
-      )
-    if (handlers.open !== undefined) handlers.open(localName(tag.name), tag.attributes)
+      throw options.fail("too-deep", `XML elements are nested deeper than ${maxDepth} levels (line ${parser.line})`)
+    if (handlers.open !== undefined) handlers.open(localName(tag.name), tag.attributes, parser.line)
   })
   parser.on("closetag", (tag) => {
     depth--
@@ -47,10 +54,20 @@ export const scanXml = (text: string, handlers: XmlHandlers, ctx: ImportContext,
     parser.on("cdata", handlers.text)
   }
   parser.on("error", (error) => {
-    throw importError(ctx, "malformed", `${where}: not well-formed XML: ${error.message}`, { where })
+    throw options.fail("malformed", `not well-formed XML: ${error.message}`)
   })
   parser.write(text).close()
 }
+
+/** `streamXml` for importers: the import's depth limit, failures as ImportError naming `where`. */
+export const scanXml = (text: string, handlers: XmlHandlers, ctx: ImportContext, where: string): void =>
+  streamXml(text, handlers, {
+    maxDepth: ctx.limits.maxXmlDepth,
+    fail: (fault, message) =>
+      importError(ctx, fault, `${where}: ${message}${fault === "too-deep" ? "; this is not a budget file" : ""}.`, {
+        where
+      })
+  })
 
 export interface XmlElement {
   readonly name: string

@@ -1,47 +1,15 @@
+import { readFileSync } from "node:fs"
 import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { loadTskp } from "../../src/audit/loadTskp.ts"
-import { scanXml } from "../../src/audit/scanXml.ts"
 import { checkTskpCode, codeStem } from "../../src/audit/TskpClassifier.ts"
-import { readLocal } from "./fixtures/fixturesDir.ts"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 // Effect.flip turns a success into a failure, so runSync throws (and the test fails) if loading succeeds.
 const failure = (input: Uint8Array) => Effect.runSync(Effect.flip(loadTskp(input)))
 
-describe("scanXml", () => {
-  const events = (xml: string) => {
-    const out: Array<string> = []
-    const problem = scanXml(xml, {
-      open: (n) => out.push(`<${n}>`),
-      close: (n) => out.push(`</${n}>`),
-      text: (t) => {
-        if (t.trim() !== "") out.push(t)
-      }
-    })
-    return { out, problem }
-  }
-
-  it("reads elements, text, entities, CDATA, comments, self-closing tags and skips attributes", () => {
-    const { out, problem } = events(
-      `\uFEFF<?xml version="1.0"?><!-- c --><a x="1>2"><b>A &amp; B &#x10D;&#269;</b><c/><![CDATA[<raw>]]></a>`
-    )
-    expect(problem).toBeUndefined()
-    expect(out).toEqual(["<a>", "<b>", "A & B čč", "</b>", "<c>", "</c>", "<raw>", "</a>"])
-  })
-
-  it("reports malformed documents with an offset", () => {
-    expect(events("<a><b></a>").problem).toMatchObject({ reason: "</a> closes <b>", offset: 6 })
-    expect(events("<a>").problem?.reason).toBe("<a> is never closed")
-    expect(events("<a>&nbsp;</a>").problem?.reason).toBe("unknown entity &nbsp;")
-    expect(events("<a>1 & 2</a>").problem?.reason).toContain("bare '&'")
-    expect(events("<a><!-- x</a>").problem?.reason).toBe("unterminated comment")
-    expect(events("<a").problem?.reason).toBe("unterminated tag")
-  })
-})
-
 describe("loadTskp (synthetic)", () => {
-  const classifier = Effect.runSync(loadTskp(readLocal("tskp-mini.xml")))
+  const classifier = Effect.runSync(loadTskp(readFileSync(new URL("./fixtures/tskp-mini.xml", import.meta.url))))
 
   it("reads every item with its name and parent, and the edition", () => {
     expect(classifier.size).toBe(9)
@@ -74,12 +42,22 @@ describe("loadTskp (synthetic)", () => {
   })
 
   it("fails with a typed error on malformed or unsuitable input", () => {
-    expect(failure(bytes("<Items><Item><ID>1</ID></Items>")).reason).toContain("closes <Item>")
-    expect(failure(bytes("<Items><Item><Name>x</Name></Item></Items>")).reason).toBe("an <Item> has no <ID>")
+    const unclosed = failure(bytes("<Items><Item><ID>1</ID></Items>"))
+    expect(unclosed.reason).toMatch(/^not well-formed XML: .*1:\d+: unexpected close tag/)
+    expect(unclosed.message).toContain("The TSKP catalogue could not be read")
+    expect(failure(bytes("<Items><Item>\n<Name>x</Name></Item></Items>"))).toMatchObject({
+      reason: "an <Item> has no <ID>",
+      line: 1
+    })
+    expect(failure(bytes("<Items>&nbsp;</Items>")).reason).toContain("not well-formed XML")
     expect(failure(bytes("<Items/>")).reason).toBe("the document has no <Item> elements")
     expect(failure(bytes("<I><Item><ID>1</ID></Item><Item><ID>1</ID></Item></I>")).reason).toBe(
       "the ID 1 appears twice"
     )
+    // The catalogue goes through the import's safe XML reader: entity declarations and deep nesting are refused.
+    const laughs = '<!DOCTYPE x [<!ENTITY a "aaaa">]><Items><Item><ID>&a;</ID></Item></Items>'
+    expect(failure(bytes(laughs)).reason).toContain("declares entities")
+    expect(failure(bytes(`${"<a>".repeat(100)}${"</a>".repeat(100)}`)).reason).toContain("nested deeper than 64")
     const notUtf8 = failure(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]))
     expect(notUtf8._tag).toBe("TskpParseError")
     expect(notUtf8.message).toContain("not valid UTF-8")

@@ -63,4 +63,19 @@ describe("structuralExpert", () => {
   it("stays silent without take-off values", () => {
     expect(run([pos(), pos({ positionKey: "b", takeoff: [{ text: "poznámka", quantity: null }] })])).toEqual([])
   })
+
+  it("takes a KROS coefficient line as the quantity, not as one more line to add", () => {
+    // Real rows of rd-valcha.xlsx (SO 2, položka 46): 96.943 m2 measured, 1.1845 for waste → 114.829 m2.
+    const takeoff = [
+      { text: "96,943", quantity: "96.943" },
+      { text: "96,943*1,1845 'Přepočtené koeficientem množství", quantity: "114.829" }
+    ]
+    const [ok] = run([pos({ quantity: "114.829", takeoff })])
+    expect(ok!.verdict).toBe("GREEN")
+    expect(ok!.evidence.takeoffSum).toBe("114.829")
+    // The coefficient line must itself match the quantity.
+    const [wrong] = run([pos({ quantity: "96.943", takeoff })])
+    expect(wrong!.verdict).toBe("RED")
+    expect(wrong!.issues[0]!.description).toContain("114.829")
+  })
 })

@@ -1,24 +1,22 @@
 // The real TSKP catalogue and real budget codes from the shared fixtures directory (skipped, loudly, when absent).
 import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
+import { fixturesAvailable, fixturesDir, requireFixture } from "../../../../test/support/fixtures.ts"
 import { loadTskp } from "../../src/audit/loadTskp.ts"
 import type { TskpClassifier } from "../../src/audit/TskpClassifier.ts"
 import { checkTskpCode } from "../../src/audit/TskpClassifier.ts"
-import { fixturesDir, hasFixture, readFixture } from "./fixtures/fixturesDir.ts"
+import { parseBudget } from "../../src/import/parseBudget.ts"
 
 const CATALOGUE = "catalog/tskp-tridnik.xml"
-const present = hasFixture(CATALOGUE)
-if (!present)
-  console.warn(`SKIPPED: real TSKP tests, ${fixturesDir}/${CATALOGUE} not found (set COSTLINE_FIXTURES_DIR)`)
+const present = fixturesAvailable(CATALOGUE)
+const hasBudget = (relative: string): boolean => present && fixturesAvailable(relative)
 
-/** (record type, code) of every priced line (<polozka>) of a KROS UNIXML budget; K = work, M = material. */
-const budgetCodes = (relative: string): ReadonlyArray<{ readonly type: string; readonly code: string }> => {
-  const xml = new TextDecoder().decode(readFixture(relative)!)
-  return Array.from(xml.matchAll(/<polozka>([\s\S]*?)<\/polozka>/g), ([, body]) => ({
-    type: /<typ_vety>(.*?)<\/typ_vety>/.exec(body!)?.[1] ?? "",
-    code: /<kod_polozky>(.*?)<\/kod_polozky>/.exec(body!)?.[1] ?? ""
+/** (record type, code) of every position of a real budget; K = work, M = material. */
+const budgetCodes = (relative: string): ReadonlyArray<{ readonly type: string; readonly code: string }> =>
+  Effect.runSync(parseBudget(requireFixture(relative))).positions.map((p) => ({
+    type: p.kind === "material" ? "M" : "K",
+    code: p.code
   }))
-}
 
 const share = (tskp: TskpClassifier, codes: ReadonlyArray<{ readonly code: string }>, minLength?: number) =>
   codes.filter((c) => checkTskpCode(tskp, c.code, minLength)._tag === "Classified").length / codes.length
@@ -26,7 +24,7 @@ const share = (tskp: TskpClassifier, codes: ReadonlyArray<{ readonly code: strin
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`
 
 describe.skipIf(!present)(`real TSKP catalogue (${fixturesDir}/${CATALOGUE})`, () => {
-  const tskp = present ? Effect.runSync(loadTskp(readFixture(CATALOGUE)!)) : undefined!
+  const tskp = present ? Effect.runSync(loadTskp(requireFixture(CATALOGUE))) : undefined!
 
   it("loads all 11,991 classes of the 2025-01 edition with names and parents", () => {
     expect(tskp.size).toBe(11991)
@@ -49,7 +47,7 @@ describe.skipIf(!present)(`real TSKP catalogue (${fixturesDir}/${CATALOGUE})`, (
     expect(checkTskpCode(tskp, "ZS")._tag).toBe("NoDigits")
   })
 
-  it.skipIf(!hasFixture("boq/rd-valcha.unixml.xml"))("most codes of rd-valcha.unixml.xml are TSKP codes", () => {
+  it.skipIf(!hasBudget("boq/rd-valcha.unixml.xml"))("most codes of rd-valcha.unixml.xml are TSKP codes", () => {
     const codes = budgetCodes("boq/rd-valcha.unixml.xml")
     const work = codes.filter((c) => c.type === "K")
     expect(codes).toHaveLength(298)
@@ -65,7 +63,7 @@ describe.skipIf(!present)(`real TSKP catalogue (${fixturesDir}/${CATALOGUE})`, (
     expect(all).toBeGreaterThanOrEqual(0.8)
   })
 
-  it.skipIf(!hasFixture("boq/kfely-bridge.unixml.xml"))(
+  it.skipIf(!hasBudget("boq/kfely-bridge.unixml.xml"))(
     "most OTSKP codes of kfely-bridge.unixml.xml match at group level",
     () => {
       const codes = budgetCodes("boq/kfely-bridge.unixml.xml")

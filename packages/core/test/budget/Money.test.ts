@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import * as Money from "../../src/budget/Money.ts"
 
 const round = (value: string, step: string): string =>
@@ -66,5 +67,51 @@ describe("Money", () => {
     expect(float).not.toBe(10_000) // the drift this module exists to avoid
     const exact = Money.sum(values.map(Money.parseUnsafe))
     expect(Money.format(exact, 2)).toBe("10000.00")
+  })
+
+  it("formats the shortest exact text with a minimum of decimals, and takes absolute values", () => {
+    expect(Money.formatAtLeast(Money.parseUnsafe("123"), 3)).toBe("123.000")
+    expect(Money.formatAtLeast(Money.parseUnsafe("0.21807800"), 3)).toBe("0.218078")
+    expect(Money.formatAtLeast(Money.parseUnsafe("-0.000"), 2)).toBe("0.00")
+    expect(Money.formatAtLeast(Money.parseUnsafe("-1.50"))).toBe("-1.5")
+    expect(Money.format(Money.abs(Money.parseUnsafe("-2.50")))).toBe("2.50")
+    expect(Money.format(Money.abs(Money.parseUnsafe("2.5")))).toBe("2.5")
+  })
+
+  it("roundToStep lands on a multiple of the step within half a step (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.constantFrom("0.01", "0.05", "0.5", "1", "10"),
+        (units, scale, stepText) => {
+          const value = Money.make(units, scale)
+          const step = Money.parseUnsafe(stepText)
+          const rounded = Money.roundToStep(value, step)
+          const error = Money.abs(Money.subtract(rounded, value))
+          expect(Money.compare(Money.add(error, error), step)).toBeLessThanOrEqual(0)
+          const multiple = Money.rescale(rounded, Math.max(rounded.scale, step.scale)).units
+          const stepUnits = Money.rescale(step, Math.max(rounded.scale, step.scale)).units
+          expect(multiple % stepUnits).toBe(0n)
+        }
+      )
+    )
+  })
+
+  it("multiplication and rounding agree with exact integer arithmetic (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 0n, max: 10n ** 9n }),
+        (q, p) => {
+          // q/1000 × p/100 rounded to cents equals round(q×p / 1000) computed by hand.
+          const exact = q * p
+          const cents =
+            exact / 1000n + (((exact < 0n ? -exact : exact) % 1000n) * 2n >= 1000n ? (exact < 0n ? -1n : 1n) : 0n)
+          const got = Money.roundToStep(Money.multiply(Money.make(q, 3), Money.make(p, 2)), Money.parseUnsafe("0.01"))
+          return got.units === cents && got.scale === 2
+        }
+      )
+    )
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { acceptUnit, normalizeUnit } from "../../src/budget/units.ts"
+import { acceptUnit, normalizeUnit, unitKey } from "../../src/budget/units.ts"
 
 describe("units", () => {
   it("normalises case, exponents, spaces and a trailing dot", () => {
@@ -32,5 +32,19 @@ describe("units", () => {
     }
     for (const unit of ["KPL", "sada", "litr", "HM", "%"]) expect(acceptUnit(unit), unit).toBeDefined()
     for (const unit of ["", "furlong", "us", "m4", "pcs"]) expect(acceptUnit(unit), unit).toBeUndefined()
+  })
+
+  it("folds spellings of the same unit for comparisons, without changing how a unit is written", () => {
+    const keys: ReadonlyArray<readonly [string, string]> = [
+      [" KUS. ", "ks"],
+      ["ks", "ks"],
+      ["bm", "m"],
+      ["Tuna", "t"],
+      ["M²", "m2"],
+      ["", ""]
+    ]
+    for (const [written, key] of keys) expect(unitKey(written), written).toBe(key)
+    expect(normalizeUnit("kus")).toBe("kus")
+    expect(normalizeUnit("ks..")).toBe("ks")
   })
 })

@@ -4,7 +4,7 @@ import { diceSimilarity, trigrams } from "../../src/diff/descriptionSimilarity.t
 import { diffVersions } from "../../src/diff/diffVersions.ts"
 import { FUZZY_THRESHOLD } from "../../src/diff/matchPositions.ts"
 import { normalizeDescription } from "../../src/diff/normalizeDescription.ts"
-import { position } from "../budget/positionFixtures.ts"
+import { dec, position } from "../budget/positionFixtures.ts"
 
 const similarity = (a: string, b: string): number =>
   diceSimilarity(trigrams(normalizeDescription(a)), trigrams(normalizeDescription(b)))
@@ -200,5 +200,20 @@ describe("diffVersions", () => {
       "k11"
     ])
     expect(diffVersions([], [...many].reverse())).toEqual(forward)
+  })
+
+  it("compares only the fields asked for; matching, moves and the bridge stay the same", () => {
+    const after = budget.map((p) =>
+      p.positionKey === "a" ? { ...p, catalog: "", quantity: dec("12.000"), total: dec("349.20") } : p
+    )
+    const full = diffVersions(budget, after)
+    expect(full.modified.map((m) => m.changes.map((c) => c.field))).toEqual([["catalog", "quantity", "total"]])
+    const partial = diffVersions(budget, after, { fields: ["code", "description", "unit", "quantity", "unitPrice"] })
+    expect(partial.modified.map((m) => m.changes.map((c) => c.field))).toEqual([["quantity"]])
+    expect(partial.bridge).toEqual(full.bridge)
+    const none = diffVersions(budget, after, { fields: ["description"] })
+    expect(none.modified).toEqual([])
+    expect(none.unchangedCount).toBe(3)
+    expect(none.bridge).toEqual(full.bridge)
   })
 })

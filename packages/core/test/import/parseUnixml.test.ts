@@ -52,8 +52,8 @@ describe("UNIXML import (synthetic)", () => {
     })
     expect(p.note).toBe("Sejmutí ornice strojně, plný popis\nruční dočištění")
     expect(p.takeoff).toEqual([
-      { text: "(14+1)*(7,2+1)", quantity: null },
-      { text: "F0001: 100,8", quantity: null }
+      { text: "(14+1)*(7,2+1)", quantity: "123" },
+      { text: "F0001: 100,8", quantity: "100.8" }
     ])
     expect(b.positions[2]).toMatchObject({
       kind: "material",

@@ -20,6 +20,8 @@ export interface AppConfigShape {
   readonly logLevel: LogLevel
   readonly corsOrigins: ReadonlyArray<string>
   readonly maxBodyBytes: number
+  /** Largest uploaded document (the file in a multipart upload); bigger ones get 413. */
+  readonly maxUploadBytes: number
   readonly databasePoolSize: number
   readonly shutdownTimeoutMs: number
 }
@@ -137,6 +139,7 @@ export const parseConfig = (
       logLevel: logLevel as LogLevel,
       corsOrigins,
       maxBodyBytes: yield* check(integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024)),
+      maxUploadBytes: yield* check(integer(env, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024)),
       databasePoolSize: yield* check(integer(env, "DATABASE_POOL_SIZE", 10, 1, 500)),
       shutdownTimeoutMs: yield* check(integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000))
     }

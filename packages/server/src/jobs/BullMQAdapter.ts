@@ -1,9 +1,10 @@
 // The only module that knows BullMQ: queues `high`, `default`, `low` under the deployment's Redis prefix, and workers
 // that hand each delivered job id to the runner and translate its outcome into BullMQ's terms (return, a thrown Error
-// for a retry with backoff, UnrecoverableError for a final failure). Only the job id travels through Redis.
+// for a retry with backoff, UnrecoverableError for a final failure, DelayedError when the attempt could not even be
+// recorded). Only the job id travels through Redis; cancel requests travel on one pub/sub channel per deployment.
 import { type JobId, JobId as JobIdSchema, type JobQueueName } from "@costline/core"
-import { Queue, UnrecoverableError, WaitingError, Worker } from "bullmq"
-import { Duration, Effect, FiberSet, Schema, type Scope } from "effect"
+import { type Job as BullJob, DelayedError, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq"
+import { Clock, Duration, Effect, FiberSet, Schedule, Schema, type Scope } from "effect"
 import { Redis } from "../redis/Redis.ts"
 import type { JobRecord } from "./JobRepo.ts"
 import type { JobRunOutcome } from "./JobRunner.ts"
@@ -16,6 +17,7 @@ interface Envelope {
 }
 
 const decodeEnvelope = Schema.decodeUnknownOption(Schema.Struct({ jobId: JobIdSchema }))
+const decodeJobId = Schema.decodeUnknownOption(JobIdSchema)
 
 /**
  * BullMQ rejects custom ids that look like integers or contain ':' (ours may: "recalculate:<project>:<version>"), so
@@ -23,14 +25,25 @@ const decodeEnvelope = Schema.decodeUnknownOption(Schema.Struct({ jobId: JobIdSc
  */
 export const bullJobId = (id: JobId): string => `job_${id.replaceAll("%", "%25").replaceAll(":", "%3A")}`
 
+/** The channel on which servers ask workers to stop a running job. */
+export const cancelChannel = (prefix: string): string => `${prefix}:jobs:cancel`
+
+const ADD_CHUNK = 5000
+
 export interface ProducerOptions {
   /** First retry delay; later ones double (BullMQ exponential backoff). Default 1 second. */
   readonly backoff?: Duration.Input | undefined
 }
 
 export interface Producer {
-  /** Hands a queued job to its BullMQ queue; adding an id BullMQ still holds is a no-op there. */
-  readonly add: (record: JobRecord) => Effect.Effect<void>
+  /** Hands queued jobs to their BullMQ queues (one round trip per queue and chunk); ids BullMQ still holds are left as they are. */
+  readonly addMany: (records: ReadonlyArray<JobRecord>) => Effect.Effect<void>
+  /** A job reset for a retry: its previous BullMQ job (finished, kept for a while) is removed, then it is added anew. */
+  readonly replace: (record: JobRecord) => Effect.Effect<void>
+  /** A cancelled job leaves its queue when it is waiting there; otherwise the runner skips it when it is delivered. */
+  readonly remove: (record: JobRecord) => Effect.Effect<void>
+  /** Tells every worker to interrupt the job if it runs it. */
+  readonly publishCancel: (jobId: JobId) => Effect.Effect<void>
 }
 
 export const makeProducer = Effect.fnUntraced(function* (
@@ -47,33 +60,82 @@ export const makeProducer = Effect.fnUntraced(function* (
     )
     queues.set(name, queue)
   }
+  const queueOf = (record: JobRecord) => queues.get(record.queue) ?? queues.get("default")!
 
-  const add = Effect.fn("BullMQ.add")(function* (record: JobRecord) {
-    const queue = queues.get(record.queue) ?? queues.get("default")!
-    yield* Effect.tryPromise({
-      try: () =>
-        queue.add(
-          record.job.type,
-          { jobId: record.job.id },
-          {
-            jobId: bullJobId(record.job.id),
-            // BullMQ: 0 = no priority (taken first), 1 = most urgent of the prioritized jobs.
-            ...(record.priority > 0 ? { priority: record.priority } : {}),
-            attempts: record.job.maxAttempts,
-            backoff: { type: "exponential", delay: backoffMs },
-            // The background_jobs row is the record users read; Redis keeps finished jobs only briefly.
-            removeOnComplete: { age: 3600, count: 1000 },
-            removeOnFail: { age: 7 * 24 * 3600 }
-          }
-        ),
-      catch: (cause) =>
-        new Error(`could not hand job ${record.job.id} to the BullMQ queue "${record.queue}": ${String(cause)}`, {
-          cause
-        })
-    }).pipe(Effect.orDie)
+  const bulkJob = (record: JobRecord) => ({
+    name: record.job.type,
+    data: { jobId: record.job.id },
+    opts: {
+      jobId: bullJobId(record.job.id),
+      // BullMQ: 0 = no priority (taken first), 1 = most urgent of the prioritized jobs.
+      ...(record.priority > 0 ? { priority: record.priority } : {}),
+      attempts: record.job.maxAttempts,
+      backoff: { type: "exponential", delay: backoffMs },
+      // The background_jobs row is the record users read; Redis keeps finished jobs only briefly.
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 }
+    }
   })
 
-  return { add }
+  const redisFailure = (what: string) => (cause: unknown) =>
+    new Error(`could not ${what}: Redis did not answer (${String(cause)})`, { cause })
+
+  const addMany = Effect.fn("BullMQ.addMany")(function* (records: ReadonlyArray<JobRecord>) {
+    const byQueue = new Map<Queue<Envelope>, Array<JobRecord>>()
+    for (const record of records) {
+      const queue = queueOf(record)
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), record])
+    }
+    for (const [queue, list] of byQueue) {
+      for (let start = 0; start < list.length; start += ADD_CHUNK) {
+        const chunk = list.slice(start, start + ADD_CHUNK).map(bulkJob)
+        yield* Effect.tryPromise({
+          try: () => queue.addBulk(chunk),
+          catch: redisFailure(`hand ${chunk.length} jobs to the BullMQ queue "${queue.name}"`)
+        }).pipe(Effect.orDie)
+      }
+    }
+  })
+
+  // Answers 0 when the job is locked by a worker (running) or gone: the runner then skips or stops it.
+  const remove = (record: JobRecord): Effect.Effect<void> =>
+    Effect.tryPromise(() => queueOf(record).remove(bullJobId(record.job.id))).pipe(
+      Effect.asVoid,
+      Effect.catch((error) => Effect.logWarning("could not remove a cancelled job from its BullMQ queue", error)),
+      Effect.withSpan("BullMQ.remove")
+    )
+
+  const replace = Effect.fn("BullMQ.replace")(function* (record: JobRecord) {
+    const queue = queueOf(record)
+    const id = bullJobId(record.job.id)
+    // The previous run's BullMQ job may still be finishing (locked) for a moment after its row was written.
+    const gone = Effect.tryPromise(() => queue.remove(id)).pipe(
+      Effect.flatMap((removed) =>
+        removed === 1
+          ? Effect.succeed("gone" as const)
+          : Effect.map(
+              Effect.tryPromise(() => queue.getJob(id)),
+              (left) => (left === undefined ? ("gone" as const) : ("locked" as const))
+            )
+      ),
+      Effect.flatMap((state) => (state === "gone" ? Effect.void : Effect.fail("still locked")))
+    )
+    yield* gone.pipe(
+      Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo({ times: 50 }))),
+      Effect.mapError(redisFailure(`remove the previous BullMQ job of ${record.job.id} before retrying it`)),
+      Effect.orDie
+    )
+    yield* addMany([record])
+  })
+
+  const publishCancel = Effect.fn("BullMQ.publishCancel")(function* (jobId: JobId) {
+    yield* Effect.tryPromise(() => redis.client.publish(cancelChannel(redis.prefix), jobId)).pipe(
+      Effect.mapError(redisFailure(`ask the workers to stop job ${jobId}`)),
+      Effect.orDie
+    )
+  })
+
+  return { addMany, replace, remove, publishCancel }
 })
 
 export interface WorkersOptions {
@@ -84,6 +146,16 @@ export interface WorkersOptions {
    * (and their rows back to queued) without counting the attempt, so another worker resumes them.
    */
   readonly shutdownTimeout: Duration.Input
+  /**
+   * How long a worker's lock on a job lasts without renewal (BullMQ renews it at half-time while the process lives).
+   * After a crash the job waits this long, plus up to one stalled-check interval, before another worker takes it.
+   * Default 30 s.
+   */
+  readonly lockDuration?: Duration.Input | undefined
+  /** Delay before a delivery whose attempt could not be recorded (database down) is tried again. Default 1 s. */
+  readonly unrecordedRetryDelay?: Duration.Input | undefined
+  /** Called when a cancel request for a job arrives on the cancel channel (normally JobRunner.cancel). */
+  readonly onCancel?: ((jobId: JobId) => Effect.Effect<unknown>) | undefined
 }
 
 export interface Workers {
@@ -95,10 +167,12 @@ type Directive =
   | { readonly _tag: "done" }
   | { readonly _tag: "retry"; readonly message: string }
   | { readonly _tag: "fail"; readonly message: string }
+  | { readonly _tag: "delayed" }
 
 const directiveFor = (outcome: JobRunOutcome): Directive => {
   switch (outcome._tag) {
     case "Completed":
+    case "Cancelled":
     case "Skipped":
       return { _tag: "done" }
     case "RetryLater":
@@ -122,6 +196,8 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
   const runPromise = yield* FiberSet.runtimePromise(running)<R>()
   const runLog = yield* FiberSet.makeRuntime<never, void, never>()
   const workers: Array<Worker<Envelope>> = []
+  const lockDuration = Duration.toMillis(Duration.fromInputUnsafe(options.lockDuration ?? "30 seconds"))
+  const retryDelay = Duration.toMillis(Duration.fromInputUnsafe(options.unrecordedRetryDelay ?? "1 second"))
   // Set when shutdown gives up waiting: an attempt that then ends by interruption goes back to the wait list.
   let stopping = false
 
@@ -129,27 +205,24 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
     const concurrency = options.concurrency[name]
     if (!(concurrency > 0)) continue
     const connection = yield* redis.duplicate({ maxRetriesPerRequest: null })
-    const processJob = (
-      job: {
-        readonly data: unknown
-        readonly attemptsMade: number
-        readonly moveToWait: (token?: string) => Promise<unknown>
-      },
-      token?: string
-    ): Promise<null> => {
+    const processJob = (job: BullJob<Envelope>, token?: string): Promise<null> => {
       const envelope = decodeEnvelope(job.data)
       if (envelope._tag === "None") {
         return Promise.reject(new UnrecoverableError("the BullMQ job carries no valid job id"))
       }
+      // The runner could not record the attempt (database down): the row is still queued or running. The job waits
+      // in BullMQ's delayed set without using up an attempt, however long the outage lasts.
+      const postpone = (message: string) => (cause: unknown) =>
+        Effect.logWarning(`${message}; trying again in ${retryDelay} ms`, cause).pipe(
+          Effect.andThen(Clock.currentTimeMillis),
+          Effect.flatMap((now) => Effect.tryPromise(() => job.moveToDelayed(now + retryDelay, token))),
+          Effect.as<Directive>({ _tag: "delayed" }),
+          Effect.orElseSucceed((): Directive => ({ _tag: "retry", message }))
+        )
       const attempt = run(envelope.value.jobId).pipe(
         Effect.map(directiveFor),
-        // The runner could not record the attempt (database down): the row is still queued or running, so let
-        // BullMQ try again after its backoff.
-        Effect.catch((error) =>
-          Effect.logWarning("job attempt not recorded, BullMQ will retry", error).pipe(
-            Effect.as<Directive>({ _tag: "retry", message: "the database did not answer" })
-          )
-        ),
+        Effect.catch(postpone("job attempt not recorded: the database did not answer")),
+        // A bug rather than an outage: retried like a thrown error, within the job's attempts.
         Effect.catchDefect((defect) =>
           Effect.logError("job runner died", defect).pipe(
             Effect.as<Directive>({ _tag: "retry", message: "the job runner failed unexpectedly" })
@@ -161,6 +234,7 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
         (directive) => {
           if (directive._tag === "retry") throw new Error(directive.message)
           if (directive._tag === "fail") throw new UnrecoverableError(directive.message)
+          if (directive._tag === "delayed") throw new DelayedError("the attempt could not be recorded")
           return null
         },
         (error: unknown) => {
@@ -177,6 +251,11 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
       connection,
       prefix: redis.prefix,
       concurrency,
+      lockDuration,
+      // Checked as often as a lock can expire, so a crashed worker's job waits at most about two lock durations.
+      stalledInterval: lockDuration,
+      // A job whose worker dies more than this often is failed by BullMQ; its row keeps the last state written.
+      maxStalledCount: 3,
       autorun: true
     })
     // An EventEmitter 'error' without a listener would crash the process; connection hiccups are logged instead.
@@ -184,6 +263,17 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
       runLog(Effect.logWarning(`BullMQ worker "${name}" error: ${error.message}`))
     })
     workers.push(worker)
+  }
+
+  const onCancel = options.onCancel
+  if (onCancel !== undefined && workers.length > 0) {
+    const channel = cancelChannel(redis.prefix)
+    const subscriber = yield* redis.duplicate({ maxRetriesPerRequest: null })
+    subscriber.on("message", (received: string, message: string) => {
+      const jobId = received === channel ? decodeJobId(message) : undefined
+      if (jobId?._tag === "Some") runLog(Effect.asVoid(Effect.ignore(onCancel(jobId.value))))
+    })
+    yield* Effect.tryPromise(() => subscriber.subscribe(channel)).pipe(Effect.orDie)
   }
 
   // worker.close() stops fetching and waits for the running jobs; a later close(true) would only return that same

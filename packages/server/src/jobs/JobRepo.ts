@@ -1,6 +1,7 @@
-// The background_jobs table: one row per job, whichever runner executes it; rows read as the `Job` contract.
-// Owns the status transitions (queued → running → completed | failed, running → queued for a retry); does NOT own
-// deciding when a job runs (JobQueue) or what it does (JobProcessors).
+// The background_jobs table: one row per job, whichever runner executes it; rows read as the `Job` contract and are
+// what the API shows (Redis only carries ids). Owns the status transitions (queued → running → completed | failed |
+// cancelled, running → queued for a retry, failed | cancelled → queued on a retry request) and their guards; does NOT
+// own deciding when a job runs (JobQueue) or what it does (JobProcessors).
 import type { Job, JobError, JobId, JobQueueName, JobStatus, JobType, ProjectId, UserId } from "@costline/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
@@ -12,6 +13,10 @@ export interface JobRecord {
   readonly queue: JobQueueName
   readonly priority: number
   readonly payload: unknown
+  /** A cancel was asked for while the job ran; the runner ends it as cancelled. */
+  readonly cancelRequested: boolean
+  /** The machine-readable kind of the last attempt's error ("timeout"), not part of the public error. */
+  readonly errorCode: string | null
 }
 
 export interface CreateJob {
@@ -32,6 +37,25 @@ export interface ProgressRow {
   readonly totalSteps: number
 }
 
+/** A job error as stored: the public part plus an optional code the runner reads back. */
+export interface StoredJobError extends JobError {
+  readonly code?: string | undefined
+}
+
+/** One finished attempt for `completeMany`. */
+export interface Completion {
+  readonly id: JobId
+  /** The attempt number `markRunning` returned: the write is refused when another attempt has taken the job. */
+  readonly attempt: number
+  readonly result: unknown
+}
+
+export interface ListJobsOptions {
+  readonly status?: JobStatus | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
+
 interface Row {
   readonly id: string
   readonly project_id: string | null
@@ -48,6 +72,8 @@ interface Row {
   readonly payload: unknown
   readonly result: unknown
   readonly error: unknown
+  readonly error_code: string | null
+  readonly cancel_requested: boolean
   readonly created_at: Date | string
   readonly started_at: Date | string | null
   readonly finished_at: Date | string | null
@@ -85,11 +111,16 @@ const toRecord = (row: Row): JobRecord => ({
   },
   queue: row.queue as JobQueueName,
   priority: Number(row.priority),
-  payload: row.payload
+  payload: row.payload,
+  cancelRequested: row.cancel_requested === true,
+  errorCode: row.error_code ?? null
 })
 
 const columns = `id, project_id, type, queue, priority, status, progress, message, step, total_steps, attempts,
-  max_attempts, payload, result, error, created_at, started_at, finished_at`
+  max_attempts, payload, result, error, error->>'code' AS error_code, cancel_requested, created_at, started_at,
+  finished_at`
+
+const json = (value: unknown): string => JSON.stringify(value ?? null)
 
 export class JobRepo extends Context.Service<
   JobRepo,
@@ -98,28 +129,70 @@ export class JobRepo extends Context.Service<
     readonly create: (
       input: CreateJob
     ) => Effect.Effect<{ readonly record: JobRecord; readonly created: boolean }, SqlError>
+    /** `create` for many jobs in one statement; answers in input order. Repeated ids in the input resolve to one row. */
+    readonly createMany: (
+      inputs: ReadonlyArray<CreateJob>
+    ) => Effect.Effect<ReadonlyArray<{ readonly record: JobRecord; readonly created: boolean }>, SqlError>
     readonly find: (id: JobId) => Effect.Effect<Option.Option<Job>, SqlError>
     readonly findRecord: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
     /**
-     * Starts an attempt: status running, attempts + 1, started_at now. None when the job is missing or already
-     * finished (completed, failed, cancelled), so a duplicate delivery never runs a finished job again.
+     * Starts an attempt: status running, attempts + 1 (the attempt's fencing number), started_at now. None when the
+     * job is missing, finished (completed, failed, cancelled) or asked to cancel, so a duplicate delivery never runs a
+     * finished job again. A row still `running` is taken over: that is how a crashed worker's job resumes.
      */
     readonly markRunning: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
-    readonly reportProgress: (id: JobId, progress: ProgressRow) => Effect.Effect<Job, SqlError>
-    readonly complete: (id: JobId, result: unknown) => Effect.Effect<Job, SqlError>
-    /** Final failure. */
-    readonly fail: (id: JobId, error: JobError) => Effect.Effect<Job, SqlError>
-    /** A failed attempt that will be retried: back to queued, the error kept so users see why it is late. */
-    readonly requeue: (id: JobId, error: JobError) => Effect.Effect<Job, SqlError>
+    /** `markRunning` for many ids in one statement; the map holds the ones that started. */
+    readonly markRunningMany: (ids: ReadonlyArray<JobId>) => Effect.Effect<ReadonlyMap<JobId, JobRecord>, SqlError>
     /**
-     * An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail). A job
-     * that is no longer running is left alone.
+     * Records progress of attempt `attempt`. None when the job is no longer that attempt's (another worker took it
+     * over, or it was cancelled before it started); `cancelRequested` tells the runner to stop.
      */
-    readonly release: (id: JobId) => Effect.Effect<Option.Option<Job>, SqlError>
-    /** The project's jobs, newest first. */
-    readonly listByProject: (projectId: ProjectId, limit?: number) => Effect.Effect<ReadonlyArray<Job>, SqlError>
+    readonly reportProgress: (
+      id: JobId,
+      attempt: number,
+      progress: ProgressRow
+    ) => Effect.Effect<Option.Option<JobRecord>, SqlError>
+    /** Each of these ends attempt `attempt`; None when the job is no longer that attempt's (nothing is written). */
+    readonly complete: (id: JobId, attempt: number, result: unknown) => Effect.Effect<Option.Option<Job>, SqlError>
+    /** Completes many attempts in one statement; the map holds the ones written. */
+    readonly completeMany: (completions: ReadonlyArray<Completion>) => Effect.Effect<ReadonlyMap<JobId, Job>, SqlError>
+    /** Final failure. */
+    readonly fail: (id: JobId, attempt: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
+    /** A failed attempt that will be retried: back to queued, the error kept so users see why it is late. */
+    readonly requeue: (id: JobId, attempt: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
+    /** An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail). */
+    readonly release: (id: JobId, attempt: number) => Effect.Effect<Option.Option<Job>, SqlError>
+    /**
+     * A running job whose cancel was asked for ends `cancelled`. With `attempt`, only while that attempt owns it;
+     * without, whichever attempt does (a job whose worker died after the cancel request).
+     */
+    readonly markCancelled: (id: JobId, attempt: number | null) => Effect.Effect<Option.Option<Job>, SqlError>
+    /**
+     * Asks a job to cancel: a queued one becomes `cancelled` at once (it never starts), a running one gets
+     * `cancel_requested` and keeps running until its runner stops it. None when the job is missing or finished.
+     */
+    readonly requestCancel: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
+    /** A failed or cancelled job back to queued with a clean slate (attempts 0). None in any other state. */
+    readonly resetForRetry: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
+    /**
+     * Cancels the project's queued audit_project jobs for a version below `version` (payload.version), except
+     * `keep`; returns the cancelled rows.
+     */
+    readonly supersedeAudits: (
+      projectId: ProjectId,
+      version: number,
+      keep: JobId
+    ) => Effect.Effect<ReadonlyArray<JobRecord>, SqlError>
+    /** The project's jobs, newest first, optionally of one status. */
+    readonly listByProject: (
+      projectId: ProjectId,
+      options?: ListJobsOptions
+    ) => Effect.Effect<ReadonlyArray<Job>, SqlError>
+    readonly countByProject: (projectId: ProjectId, status?: JobStatus | undefined) => Effect.Effect<number, SqlError>
     /** Jobs still queued or running, in the order a runner should take them (priority, then age). */
     readonly listUnfinished: Effect.Effect<ReadonlyArray<JobRecord>, SqlError>
+    /** Unfinished jobs untouched for at least `olderThanMs`, oldest first: candidates for a lost hand-off. */
+    readonly listStale: (olderThanMs: number, limit: number) => Effect.Effect<ReadonlyArray<JobRecord>, SqlError>
   }
 >()("@costline/server/JobRepo") {
   static readonly layer = Layer.effect(
@@ -128,89 +201,205 @@ export class JobRepo extends Context.Service<
       const sql = yield* SqlClient.SqlClient
       const select = sql.literal(columns)
 
-      const one = (rows: ReadonlyArray<Row>, id: JobId, operation: string): Effect.Effect<Job> => {
-        const row = rows[0]
-        return row === undefined
-          ? Effect.die(new Error(`JobRepo.${operation}: job ${id} is not running (missing or already finished)`))
-          : Effect.succeed(toRecord(row).job)
-      }
+      const first = (rows: ReadonlyArray<Row>) => Option.map(Option.fromNullishOr(rows[0]), toRecord)
+      const firstJob = (rows: ReadonlyArray<Row>) => Option.map(first(rows), (record) => record.job)
 
       const findRecord = Effect.fn("JobRepo.findRecord")(function* (id: JobId) {
-        const rows = yield* sql<Row>`SELECT ${select} FROM background_jobs WHERE id = ${id}`
-        return Option.map(Option.fromNullishOr(rows[0]), toRecord)
+        return first(yield* sql<Row>`SELECT ${select} FROM background_jobs WHERE id = ${id}`)
       })
 
-      const create = Effect.fn("JobRepo.create")(function* (input: CreateJob) {
+      const createMany = Effect.fn("JobRepo.createMany")(function* (inputs: ReadonlyArray<CreateJob>) {
+        if (inputs.length === 0) return []
+        // One jsonb parameter however many rows: no bind-parameter limit, one plan.
+        const rows = inputs.map((input) => ({
+          id: input.id,
+          project_id: input.projectId,
+          type: input.type,
+          queue: input.queue,
+          priority: input.priority,
+          max_attempts: input.maxAttempts,
+          payload: input.payload ?? {},
+          created_by: input.createdBy
+        }))
         const inserted = yield* sql<Row>`
           INSERT INTO background_jobs (id, project_id, type, queue, priority, max_attempts, payload, created_by)
-          VALUES (${input.id}, ${input.projectId}, ${input.type}, ${input.queue}, ${input.priority},
-            ${input.maxAttempts}, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.createdBy})
+          SELECT id, project_id, type, queue, priority, max_attempts, payload, created_by
+          FROM jsonb_to_recordset(${json(rows)}::jsonb) AS v(id text, project_id uuid, type text, queue text,
+            priority integer, max_attempts integer, payload jsonb, created_by uuid)
           ON CONFLICT (id) DO NOTHING
           RETURNING ${select}`
-        const row = inserted[0]
-        if (row !== undefined) return { record: toRecord(row), created: true }
-        const existing = yield* findRecord(input.id)
-        // Only a concurrent delete between the two statements lands here.
-        if (Option.isNone(existing)) return yield* Effect.die(new Error(`job ${input.id} vanished while being created`))
-        return { record: existing.value, created: false }
+        const created = new Map(inserted.map((row) => [row.id, toRecord(row)]))
+        const missing = [...new Set(inputs.map((input) => input.id).filter((id) => !created.has(id)))]
+        const existing =
+          missing.length === 0
+            ? new Map<string, JobRecord>()
+            : new Map(
+                (yield* sql<Row>`SELECT ${select} FROM background_jobs WHERE id IN ${sql.in(missing)}`).map((row) => [
+                  row.id,
+                  toRecord(row)
+                ])
+              )
+        const answered = new Set<string>()
+        const results: Array<{ readonly record: JobRecord; readonly created: boolean }> = []
+        for (const input of inputs) {
+          const fresh = created.get(input.id)
+          if (fresh !== undefined && !answered.has(input.id)) {
+            answered.add(input.id)
+            results.push({ record: fresh, created: true })
+            continue
+          }
+          const record = fresh ?? existing.get(input.id)
+          // Only a concurrent delete between the two statements lands here.
+          if (record === undefined) return yield* Effect.die(new Error(`job ${input.id} vanished while being created`))
+          results.push({ record, created: false })
+        }
+        return results
       })
 
-      const markRunning = Effect.fn("JobRepo.markRunning")(function* (id: JobId) {
+      const create = (input: CreateJob) =>
+        Effect.map(createMany([input]), (results) => results[0]!).pipe(Effect.withSpan("JobRepo.create"))
+
+      // The batched status writes test `(status || '')`, an expression the status index cannot serve: with few rows in
+      // a status the planner would scan that index (full of dead entries while thousands of jobs a second change
+      // status) instead of probing the primary key once per id — 5.4 ms against 1.2 ms for 100 ids, measured.
+      const markRunningMany = Effect.fn("JobRepo.markRunningMany")(function* (ids: ReadonlyArray<JobId>) {
+        if (ids.length === 0) return new Map<JobId, JobRecord>()
         const rows = yield* sql<Row>`
           UPDATE background_jobs
           SET status = 'running', attempts = attempts + 1, started_at = now(), finished_at = NULL, updated_at = now()
-          WHERE id = ${id} AND status IN ('queued', 'running')
+          WHERE id IN ${sql.in([...new Set(ids)])} AND (status || '') IN ('queued', 'running') AND NOT cancel_requested
           RETURNING ${select}`
-        return Option.map(Option.fromNullishOr(rows[0]), toRecord)
+        return new Map(rows.map((row) => [row.id as JobId, toRecord(row)]))
       })
 
-      const reportProgress = Effect.fn("JobRepo.reportProgress")(function* (id: JobId, update: ProgressRow) {
-        const rows = yield* sql<Row>`
-          UPDATE background_jobs
-          SET progress = ${update.progress}, message = ${update.message}, step = ${update.step},
-            total_steps = ${update.totalSteps}, updated_at = now()
-          WHERE id = ${id} AND status = 'running'
-          RETURNING ${select}`
-        return yield* one(rows, id, "reportProgress")
+      const markRunning = (id: JobId) =>
+        Effect.map(markRunningMany([id]), (started) => Option.fromNullishOr(started.get(id)))
+
+      const reportProgress = Effect.fn("JobRepo.reportProgress")(function* (
+        id: JobId,
+        attempt: number,
+        update: ProgressRow
+      ) {
+        return first(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET progress = ${update.progress}, message = ${update.message}, step = ${update.step},
+              total_steps = ${update.totalSteps}, updated_at = now()
+            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            RETURNING ${select}`
+        )
       })
 
-      const complete = Effect.fn("JobRepo.complete")(function* (id: JobId, result: unknown) {
+      const completeMany = Effect.fn("JobRepo.completeMany")(function* (completions: ReadonlyArray<Completion>) {
+        if (completions.length === 0) return new Map<JobId, Job>()
+        const values = completions.map((done) => ({ job_id: done.id, attempt: done.attempt, job_result: done.result }))
         const rows = yield* sql<Row>`
           UPDATE background_jobs
           SET status = 'completed', progress = 1, step = GREATEST(step, total_steps), message = 'completed',
-            result = ${JSON.stringify(result ?? null)}::jsonb, error = NULL, finished_at = now(), updated_at = now()
-          WHERE id = ${id} AND status = 'running'
+            result = v.job_result, error = NULL, finished_at = now(), updated_at = now()
+          FROM jsonb_to_recordset(${json(values)}::jsonb) AS v(job_id text, attempt integer, job_result jsonb)
+          WHERE background_jobs.id = v.job_id AND (background_jobs.status || '') = 'running'
+            AND background_jobs.attempts = v.attempt
           RETURNING ${select}`
-        return yield* one(rows, id, "complete")
+        return new Map(rows.map((row) => [row.id as JobId, toRecord(row).job]))
       })
 
-      const fail = Effect.fn("JobRepo.fail")(function* (id: JobId, error: JobError) {
-        const rows = yield* sql<Row>`
-          UPDATE background_jobs
-          SET status = 'failed', message = ${error.message}, error = ${JSON.stringify(error)}::jsonb,
-            finished_at = now(), updated_at = now()
-          WHERE id = ${id} AND status = 'running'
-          RETURNING ${select}`
-        return yield* one(rows, id, "fail")
+      const complete = Effect.fn("JobRepo.complete")(function* (id: JobId, attempt: number, result: unknown) {
+        return firstJob(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET status = 'completed', progress = 1, step = GREATEST(step, total_steps), message = 'completed',
+              result = ${json(result)}::jsonb, error = NULL, finished_at = now(), updated_at = now()
+            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            RETURNING ${select}`
+        )
       })
 
-      const requeue = Effect.fn("JobRepo.requeue")(function* (id: JobId, error: JobError) {
-        const rows = yield* sql<Row>`
-          UPDATE background_jobs
-          SET status = 'queued', error = ${JSON.stringify(error)}::jsonb, updated_at = now()
-          WHERE id = ${id} AND status = 'running'
-          RETURNING ${select}`
-        return yield* one(rows, id, "requeue")
+      const fail = Effect.fn("JobRepo.fail")(function* (id: JobId, attempt: number, error: StoredJobError) {
+        return firstJob(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET status = 'failed', message = ${error.message}, error = ${json(error)}::jsonb,
+              finished_at = now(), updated_at = now()
+            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            RETURNING ${select}`
+        )
       })
 
-      const release = Effect.fn("JobRepo.release")(function* (id: JobId) {
+      const requeue = Effect.fn("JobRepo.requeue")(function* (id: JobId, attempt: number, error: StoredJobError) {
+        return firstJob(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET status = 'queued', error = ${json(error)}::jsonb, updated_at = now()
+            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            RETURNING ${select}`
+        )
+      })
+
+      const release = Effect.fn("JobRepo.release")(function* (id: JobId, attempt: number) {
+        return firstJob(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET status = 'queued', attempts = GREATEST(attempts - 1, 0),
+              message = 'interrupted by a shutdown; will resume', updated_at = now()
+            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            RETURNING ${select}`
+        )
+      })
+
+      const markCancelled = Effect.fn("JobRepo.markCancelled")(function* (id: JobId, attempt: number | null) {
+        return firstJob(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET status = 'cancelled', cancel_requested = true, message = 'cancelled', finished_at = now(),
+              updated_at = now()
+            WHERE id = ${id} AND status = 'running'
+              AND ${attempt === null ? sql`cancel_requested` : sql`attempts = ${attempt}`}
+            RETURNING ${select}`
+        )
+      })
+
+      const requestCancel = Effect.fn("JobRepo.requestCancel")(function* (id: JobId) {
+        // One statement, so a job that starts concurrently is either cancelled before it starts or flagged running.
+        return first(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET cancel_requested = true,
+              status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+              message = CASE WHEN status = 'queued' THEN 'cancelled before it started'
+                ELSE 'cancel requested; stopping at the next step' END,
+              finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END,
+              updated_at = now()
+            WHERE id = ${id} AND status IN ('queued', 'running')
+            RETURNING ${select}`
+        )
+      })
+
+      const resetForRetry = Effect.fn("JobRepo.resetForRetry")(function* (id: JobId) {
+        return first(
+          yield* sql<Row>`
+            UPDATE background_jobs
+            SET status = 'queued', attempts = 0, progress = 0, step = 0, message = 'queued again by a retry request',
+              result = NULL, error = NULL, cancel_requested = false, started_at = NULL, finished_at = NULL,
+              updated_at = now()
+            WHERE id = ${id} AND status IN ('failed', 'cancelled')
+            RETURNING ${select}`
+        )
+      })
+
+      const supersedeAudits = Effect.fn("JobRepo.supersedeAudits")(function* (
+        projectId: ProjectId,
+        version: number,
+        keep: JobId
+      ) {
         const rows = yield* sql<Row>`
           UPDATE background_jobs
-          SET status = 'queued', attempts = GREATEST(attempts - 1, 0), message = 'interrupted by a shutdown; will resume',
-            updated_at = now()
-          WHERE id = ${id} AND status = 'running'
+          SET status = 'cancelled', cancel_requested = true, finished_at = now(), updated_at = now(),
+            message = ${`superseded by the audit of version ${version}`}
+          WHERE project_id = ${projectId} AND type = 'audit_project' AND status = 'queued' AND id <> ${keep}
+            AND jsonb_typeof(payload -> 'version') = 'number' AND (payload ->> 'version')::numeric < ${version}
           RETURNING ${select}`
-        return Option.map(Option.fromNullishOr(rows[0]), (row) => toRecord(row).job)
+        return rows.map(toRecord)
       })
 
       const find = (id: JobId) =>
@@ -219,11 +408,25 @@ export class JobRepo extends Context.Service<
           Option.map((record) => record.job)
         )
 
-      const listByProject = Effect.fn("JobRepo.listByProject")(function* (projectId: ProjectId, limit = 100) {
+      const listByProject = Effect.fn("JobRepo.listByProject")(function* (
+        projectId: ProjectId,
+        options: ListJobsOptions = {}
+      ) {
+        const status = options.status === undefined ? sql`` : sql`AND status = ${options.status}`
         const rows = yield* sql<Row>`
-          SELECT ${select} FROM background_jobs WHERE project_id = ${projectId}
-          ORDER BY created_at DESC, id LIMIT ${limit}`
+          SELECT ${select} FROM background_jobs WHERE project_id = ${projectId} ${status}
+          ORDER BY created_at DESC, id DESC LIMIT ${options.limit ?? 100} OFFSET ${options.offset ?? 0}`
         return rows.map((row) => toRecord(row).job)
+      })
+
+      const countByProject = Effect.fn("JobRepo.countByProject")(function* (
+        projectId: ProjectId,
+        status?: JobStatus | undefined
+      ) {
+        const filter = status === undefined ? sql`` : sql`AND status = ${status}`
+        const rows = yield* sql<{ readonly count: string | number }>`
+          SELECT count(*) AS count FROM background_jobs WHERE project_id = ${projectId} ${filter}`
+        return Number(rows[0]?.count ?? 0)
       })
 
       const listUnfinished = sql<Row>`
@@ -233,18 +436,35 @@ export class JobRepo extends Context.Service<
         Effect.withSpan("JobRepo.listUnfinished")
       )
 
+      const listStale = Effect.fn("JobRepo.listStale")(function* (olderThanMs: number, limit: number) {
+        const rows = yield* sql<Row>`
+          SELECT ${select} FROM background_jobs
+          WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
+          ORDER BY created_at LIMIT ${limit}`
+        return rows.map(toRecord)
+      })
+
       return JobRepo.of({
         create,
+        createMany,
         find,
         findRecord,
         markRunning,
+        markRunningMany,
         reportProgress,
         complete,
+        completeMany,
         fail,
         requeue,
         release,
+        markCancelled,
+        requestCancel,
+        resetForRetry,
+        supersedeAudits,
         listByProject,
-        listUnfinished
+        countByProject,
+        listUnfinished,
+        listStale
       })
     })
   )

@@ -1,43 +1,64 @@
-// Runs one job by id with its processor: marks it running, relays its progress, records how it ended and journals the
-// matching project events. Owns the attempt's bookkeeping and the decision "retry or give up"; does NOT own when the
-// next attempt happens (the in-process queue or BullMQ, through `JobRunOutcome`).
-import type { Job, JobError, JobId, ProjectEventBody } from "@costline/core"
-import { Context, Effect, Layer, Option } from "effect"
+// Runs one job by id with its processor: marks it running, relays its progress, stops it when it is cancelled or
+// over its time limit, records how it ended and journals the matching project events. Owns the attempt's bookkeeping
+// and the decision "retry or give up"; does NOT own when the next attempt happens (the in-process queue or BullMQ,
+// through `JobRunOutcome`). Status writes of concurrent attempts are batched into few statements.
+import type { Job, JobId, JobType, ProjectEventBody } from "@costline/core"
+import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
+import * as Batcher from "./Batcher.ts"
 import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
-import type { JobContext, ProgressUpdate } from "./JobProcessor.ts"
+import type { JobContext } from "./JobProcessor.ts"
 import { JobProcessors } from "./JobProcessors.ts"
-import { JobRepo } from "./JobRepo.ts"
+import * as JobProgressReporter from "./JobProgressReporter.ts"
+import { type Completion, type JobRecord, JobRepo, type StoredJobError } from "./JobRepo.ts"
+import { defaultJobTimeouts, type JobTimeouts, jobTimeoutsFromConfig, timeoutVariable } from "./JobTimeouts.ts"
 
 /** What the runner tells whoever schedules jobs; the BullMQ adapter maps it to return / retry / UnrecoverableError. */
 export type JobRunOutcome =
   | { readonly _tag: "Completed"; readonly job: Job }
   /** The attempt failed transiently and attempts are left: the job is queued again, `job.error` says why. */
   | { readonly _tag: "RetryLater"; readonly job: Job }
-  /** The job failed for good (permanent failure, or the last attempt failed). */
+  /** The job failed for good (permanent failure, a second timeout, or the last attempt failed). */
   | { readonly _tag: "Failed"; readonly job: Job }
-  /** Nothing ran: the job is unknown or already finished (a duplicate delivery). */
+  /** The job was cancelled while it ran (or its worker died after the cancel request). */
+  | { readonly _tag: "Cancelled"; readonly job: Job }
+  /** Nothing (more) to do here: the job is unknown, finished, cancelled, or another attempt owns it now. */
   | { readonly _tag: "Skipped"; readonly jobId: JobId; readonly reason: string }
 
-const clamp = (value: number, min: number, max: number): number =>
-  Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min
+export interface JobRunnerOptions {
+  /** Per job type; the others keep their defaults (JobTimeouts.ts). */
+  readonly timeouts?: Partial<Record<JobType, Duration.Input>> | undefined
+  /** Progress writes (JobProgress events) of one job in any one-second window; default 10. */
+  readonly progressPerSecond?: number | undefined
+}
 
-const wholeNumber = (value: number | undefined, fallback: number): number =>
-  value === undefined || !Number.isFinite(value) ? fallback : Math.max(0, Math.trunc(value))
+type StopReason = "cancelled" | "lost" | "timeout"
 
 // A defect is a bug or an unexpected error from a library; like a thrown error in BullMQ it is retried while attempts
 // are left. Only its message is kept: stack traces and SQL never reach the job's error, which users see.
-const defectError = (defect: unknown): JobError => ({
+const defectError = (defect: unknown): StoredJobError => ({
   message: defect instanceof Error && defect.message !== "" ? defect.message : "the job failed unexpectedly",
   retryable: true
 })
 
-const failureError = (failure: JobFailure): JobError => ({
+const failureError = (failure: JobFailure): StoredJobError => ({
   message: failure.message,
   retryable: failure._tag === "RetryableJobFailure"
 })
+
+/** A first timeout may be bad luck (a busy database); a second one in a row means the job cannot finish in time. */
+const timeoutError = (record: JobRecord, limit: Duration.Duration): StoredJobError => ({
+  message: `the job ran longer than its limit of ${Duration.format(limit)} and was stopped; ${
+    record.errorCode === "timeout" ? "it timed out twice, so it is not retried" : "it will be tried once more"
+  } (the limit is ${timeoutVariable(record.job.type)})`,
+  retryable: record.errorCode !== "timeout",
+  code: "timeout"
+})
+
+const skipped = (jobId: JobId, reason: string): JobRunOutcome => ({ _tag: "Skipped", jobId, reason })
+const LOST = "another attempt owns the job now (its lock expired and another worker took it over)"
 
 export class JobRunner extends Context.Service<
   JobRunner,
@@ -47,86 +68,155 @@ export class JobRunner extends Context.Service<
      * the caller should then try again later (the row is still queued or running).
      */
     readonly run: (jobId: JobId) => Effect.Effect<JobRunOutcome, SqlError>
+    /**
+     * Interrupts the attempt of `jobId` running in this process, if there is one (true), after its cancel was
+     * recorded in the database: it ends `cancelled`. Attempts elsewhere notice the request at their next progress
+     * report.
+     */
+    readonly cancel: (jobId: JobId) => Effect.Effect<boolean>
   }
 >()("@costline/server/JobRunner") {
-  static readonly layer: Layer.Layer<
-    JobRunner,
-    never,
-    JobRepo | JobProcessors | ProjectEventLog | SqlClient.SqlClient
-  > = Layer.effect(
+  static readonly layerWith = (options: JobRunnerOptions = {}) =>
+    Layer.effect(
+      JobRunner,
+      Effect.gen(function* () {
+        const timeouts: JobTimeouts = { ...defaultJobTimeouts }
+        for (const [type, limit] of Object.entries(options.timeouts ?? {})) {
+          if (limit !== undefined)
+            (timeouts as Record<string, Duration.Duration>)[type] = Duration.fromInputUnsafe(limit)
+        }
+        return yield* make(timeouts, options.progressPerSecond ?? 10)
+      })
+    )
+
+  /** Time limits from JOB_TIMEOUT_<TYPE> (a bad value stops the start with its message), progress at ≤ 10/s. */
+  static readonly layer = Layer.effect(
     JobRunner,
     Effect.gen(function* () {
-      const repo = yield* JobRepo
-      const processors = yield* JobProcessors
-      const events = yield* ProjectEventLog
-      const sql = yield* SqlClient.SqlClient
+      const timeouts = yield* jobTimeoutsFromConfig.pipe(Effect.catch((error) => Effect.die(new Error(error.message))))
+      return yield* make(timeouts, 10)
+    })
+  )
+}
 
-      const journal = (job: Job, body: ProjectEventBody) =>
-        job.projectId === null ? Effect.void : Effect.asVoid(events.append(job.projectId, body))
+const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSecond: number) {
+  const repo = yield* JobRepo
+  const processors = yield* JobProcessors
+  const events = yield* ProjectEventLog
+  const sql = yield* SqlClient.SqlClient
+  const running = new Map<JobId, (reason: StopReason) => Effect.Effect<void>>()
 
-      // A status change and its event commit together: a crash between them would otherwise leave a finished job
-      // whose JobCompleted / JobFailed never reaches the journal (and a rerun skips finished jobs).
-      const withEvent = (change: Effect.Effect<Job, SqlError>, body: (job: Job) => ProjectEventBody) =>
-        sql.withTransaction(Effect.tap(change, (job) => journal(job, body(job))))
+  // Many workers' attempts start and end at once under load: one UPDATE for all of them instead of one each.
+  const markRunning = yield* Batcher.make({
+    run: (ids: ReadonlyArray<JobId>) =>
+      Effect.map(repo.markRunningMany(ids), (started) => {
+        // The same id twice in one batch (a duplicate delivery) starts once.
+        const seen = new Set<JobId>()
+        return ids.map((id) => {
+          const record = seen.has(id) ? undefined : started.get(id)
+          seen.add(id)
+          return Option.fromNullishOr(record)
+        })
+      }),
+    maxBatch: 500
+  })
+  const completeDetached = yield* Batcher.make({
+    run: (completions: ReadonlyArray<Completion>) =>
+      Effect.map(repo.completeMany(completions), (written) =>
+        completions.map((completion) => Option.fromNullishOr(written.get(completion.id)))
+      ),
+    maxBatch: 500
+  })
 
-      const makeContext = (started: Job, payload: unknown): JobContext => {
-        let current = { step: started.step, totalSteps: started.totalSteps }
-        return {
-          job: started,
-          payload,
-          reportProgress: (update: ProgressUpdate) =>
-            Effect.gen(function* () {
-              const step = wholeNumber(update.step, current.step)
-              // A processor that does not know its step count yet still gets step <= totalSteps.
-              const totalSteps = Math.max(wholeNumber(update.totalSteps, current.totalSteps), step)
-              const row = { progress: clamp(update.progress, 0, 1), message: update.message, step, totalSteps }
-              current = { step: row.step, totalSteps: row.totalSteps }
-              yield* withEvent(repo.reportProgress(started.id, row), (job) => ({
-                _tag: "JobProgress",
-                jobId: job.id,
-                ...row
-              })).pipe(Effect.orDie)
-            }).pipe(Effect.withSpan("JobRunner.reportProgress"))
-        }
-      }
+  const journal = (job: Job, body: ProjectEventBody) =>
+    job.projectId === null ? Effect.void : Effect.asVoid(events.append(job.projectId, body))
 
-      const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId) {
-        const started = yield* repo.markRunning(jobId)
-        if (Option.isNone(started)) {
-          const existing = yield* repo.find(jobId)
-          const reason = Option.isNone(existing) ? "no such job" : `already ${existing.value.status}`
-          yield* Effect.logDebug(`job skipped: ${reason}`)
-          return { _tag: "Skipped", jobId, reason } as const
-        }
-        const { job, payload } = started.value
-        return yield* finish(job, payload).pipe(
-          // Stopped by a shutdown (not by its own failure): queued again, so the next process resumes it.
-          Effect.onInterrupt(() =>
-            repo.release(jobId).pipe(
-              Effect.tap(() => Effect.logInfo("job interrupted by shutdown; released to the queue")),
-              Effect.ignore
-            )
-          )
-        )
+  // A status change and its event commit together: a crash between them would otherwise leave a finished job whose
+  // JobCompleted / JobFailed never reaches the journal (and a rerun skips finished jobs).
+  const withEvent = (change: Effect.Effect<Option.Option<Job>, SqlError>, body: (job: Job) => ProjectEventBody) =>
+    sql.withTransaction(
+      Effect.tap(change, (written) =>
+        Option.isSome(written) ? journal(written.value, body(written.value)) : Effect.void
+      )
+    )
+
+  const cancelled = (written: Option.Option<Job>, jobId: JobId): JobRunOutcome =>
+    Option.isSome(written) ? { _tag: "Cancelled", job: written.value } : skipped(jobId, LOST)
+
+  /** Why markRunning refused the job; ends it when its worker died after a cancel request. */
+  const notStarted = Effect.fnUntraced(function* (jobId: JobId) {
+    const existing = yield* repo.findRecord(jobId)
+    if (Option.isNone(existing)) return skipped(jobId, "no such job")
+    const { job, cancelRequested } = existing.value
+    if (job.status === "running" && cancelRequested) {
+      const written = yield* withEvent(repo.markCancelled(jobId, null), (job) => ({ _tag: "JobCancelled", job }))
+      yield* Effect.logInfo("job cancelled (its previous attempt ended without finishing)")
+      return cancelled(written, jobId)
+    }
+    return skipped(jobId, `already ${job.status}`)
+  })
+
+  const execute = Effect.fnUntraced(function* (record: JobRecord) {
+    const { job, payload } = record
+    const jobId = job.id
+    const attempt = job.attempts
+    yield* Effect.annotateCurrentSpan({ jobType: job.type, attempt })
+    const startedAtMs = yield* Clock.currentTimeMillis
+    const attemptText = `attempt ${attempt} of ${job.maxAttempts}`
+    // One info line per job at its end keeps the log (and the worker) light at thousands of jobs a second; a retry or
+    // a takeover after a crash is worth a line of its own.
+    yield* attempt > 1 ? Effect.logInfo(`job started (${attemptText})`) : Effect.logDebug(`job started (${attemptText})`)
+    const took = Effect.map(Clock.currentTimeMillis, (now) => `${attemptText}, ${Math.round(now - startedAtMs)} ms`)
+
+    const attemptScope = yield* Scope.make()
+    let stopReason: StopReason | undefined
+    let fiber: Fiber.Fiber<unknown, JobFailure> | undefined
+    const stop = (reason: StopReason, interrupt: boolean) =>
+      Effect.suspend(() => {
+        stopReason ??= reason
+        return interrupt && fiber !== undefined ? Fiber.interrupt(fiber) : Effect.void
       })
 
-      const finish = Effect.fnUntraced(function* (job: Job, payload: unknown) {
-        const jobId = job.id
-        yield* Effect.annotateCurrentSpan({ jobType: job.type, attempt: job.attempts })
-        yield* Effect.logInfo(`job started (attempt ${job.attempts} of ${job.maxAttempts})`)
+    const reporter = JobProgressReporter.make({
+      job,
+      startedAtMs,
+      maxPerSecond: progressPerSecond,
+      scope: attemptScope,
+      stopping: () => stopReason !== undefined,
+      onStop: (signal, inProcessor) => stop(signal, !inProcessor),
+      write: (row, eta) =>
+        sql
+          .withTransaction(
+            Effect.tap(repo.reportProgress(jobId, attempt, row), (written) =>
+              Option.isSome(written) && !written.value.cancelRequested
+                ? journal(written.value.job, { _tag: "JobProgress", jobId, ...row, eta })
+                : Effect.void
+            )
+          )
+          .pipe(
+            Effect.map(
+              (written): JobProgressReporter.WriteSignal =>
+                Option.isNone(written) ? "lost" : written.value.cancelRequested ? "cancelled" : "ok"
+            ),
+            // Progress is advisory: a failed write is logged and the job goes on (the next write may succeed).
+            Effect.catch((error) => Effect.logWarning("progress not recorded", error).pipe(Effect.as("ok" as const)))
+          )
+    })
+    const context: JobContext = { job, payload, reportProgress: reporter.report }
 
-        const processor = processors.get(job.type)
-        const ended:
-          | { readonly ok: true; readonly result: unknown }
-          | { readonly ok: false; readonly error: JobError } = yield* (
-          Option.isNone(processor)
-            ? Effect.fail(
-                new PermanentJobFailure({
-                  message: `no processor is registered for job type "${job.type}" in this build; known types: ${processors.types.join(", ") || "none"}`
-                })
-              )
-            : processor.value(makeContext(job, payload))
-        ).pipe(
+    const processor = processors.get(job.type)
+    const body = Option.isNone(processor)
+      ? Effect.fail(
+          new PermanentJobFailure({
+            message: `no processor is registered for job type "${job.type}" in this build; known types: ${processors.types.join(", ") || "none"}`
+          })
+        )
+      : processor.value(context)
+    const limit = timeouts[job.type] ?? defaultJobTimeouts.recalculate_budget
+
+    const exit = yield* Effect.gen(function* () {
+      fiber = yield* Effect.forkChild(
+        body.pipe(
           // The result is stored as jsonb; a BigInt or a cycle would otherwise surface later as a database defect.
           Effect.tap((result) =>
             Effect.try({
@@ -134,44 +224,108 @@ export class JobRunner extends Context.Service<
               catch: () =>
                 new PermanentJobFailure({ message: `job type "${job.type}" returned a result that is not JSON` })
             })
-          ),
-          Effect.map((result) => ({ ok: true as const, result })),
-          Effect.catch((failure) => Effect.succeed({ ok: false as const, error: failureError(failure) })),
-          Effect.catchDefect((defect) =>
-            Effect.logError("job processor died", defect).pipe(
-              Effect.as({ ok: false as const, error: defectError(defect) })
-            )
           )
         )
+      )
+      const started = fiber
+      running.set(jobId, (reason) => stop(reason, true))
+      const ended = yield* Effect.timeoutOption(Fiber.await(started), limit)
+      if (Option.isSome(ended)) return ended.value
+      yield* stop("timeout", true)
+      return yield* Fiber.await(started)
+    }).pipe(
+      Effect.ensuring(
+        Effect.suspend(() => {
+          running.delete(jobId)
+          return Scope.close(attemptScope, Exit.void)
+        })
+      ),
+      // Stopped by a shutdown (not by its own failure): the processor is stopped first, then the job is queued
+      // again without counting the attempt, so the next process resumes it.
+      Effect.onInterrupt(() =>
+        (fiber === undefined ? Effect.void : Fiber.interrupt(fiber)).pipe(
+          Effect.andThen(repo.release(jobId, attempt)),
+          Effect.tap(() => Effect.logInfo("job interrupted by shutdown; released to the queue")),
+          Effect.ignore
+        )
+      )
+    )
 
-        if (ended.ok) {
-          const completed = yield* withEvent(repo.complete(jobId, ended.result), (job) => ({
-            _tag: "JobCompleted",
-            job
-          }))
-          yield* Effect.logInfo("job completed")
-          return { _tag: "Completed", job: completed } as const
-        }
-        if (ended.error.retryable && job.attempts < job.maxAttempts) {
-          const queued = yield* withEvent(repo.requeue(jobId, ended.error), (queued) => ({
-            _tag: "JobProgress",
-            jobId,
-            progress: queued.progress,
-            message: `attempt ${job.attempts} of ${job.maxAttempts} failed, retrying: ${ended.error.message}`,
-            step: queued.step,
-            totalSteps: queued.totalSteps
-          }))
-          yield* Effect.logWarning(`job attempt failed, will retry: ${ended.error.message}`)
-          return { _tag: "RetryLater", job: queued } as const
-        }
-        const failed = yield* withEvent(repo.fail(jobId, ended.error), (job) => ({ _tag: "JobFailed", job }))
-        yield* Effect.logWarning(`job failed: ${ended.error.message}`)
-        return { _tag: "Failed", job: failed } as const
-      })
+    if (Exit.isSuccess(exit)) {
+      yield* reporter.flush
+      const written =
+        job.projectId === null
+          ? yield* completeDetached({ id: jobId, attempt, result: exit.value })
+          : yield* withEvent(repo.complete(jobId, attempt, exit.value), (job) => ({ _tag: "JobCompleted", job }))
+      if (Option.isNone(written)) return skipped(jobId, LOST)
+      yield* Effect.logInfo(`job completed (${yield* took})`)
+      return { _tag: "Completed", job: written.value } as const
+    }
 
-      return JobRunner.of({
-        run: (jobId) => attempt(jobId).pipe(Effect.annotateLogs({ jobId }))
+    let error: StoredJobError
+    if (Cause.hasInterruptsOnly(exit.cause)) {
+      switch (stopReason) {
+        case "cancelled": {
+          const written = yield* withEvent(repo.markCancelled(jobId, attempt), (job) => ({ _tag: "JobCancelled", job }))
+          yield* Effect.logInfo(`job cancelled while running (${yield* took})`)
+          return cancelled(written, jobId)
+        }
+        case "lost":
+          yield* Effect.logWarning(`job attempt abandoned: ${LOST}`)
+          return skipped(jobId, LOST)
+        case "timeout":
+          error = timeoutError(record, limit)
+          break
+        default:
+          error = { message: "the job was interrupted unexpectedly", retryable: true }
+      }
+    } else {
+      const failure = Cause.findErrorOption(exit.cause)
+      if (Option.isSome(failure)) {
+        error = failureError(failure.value)
+      } else {
+        const defect = Cause.squash(exit.cause)
+        yield* Effect.logError("job processor died", defect)
+        error = defectError(defect)
+      }
+    }
+
+    if (error.retryable && attempt < job.maxAttempts) {
+      const queued = yield* withEvent(repo.requeue(jobId, attempt, error), (queued) => ({
+        _tag: "JobProgress",
+        jobId,
+        progress: queued.progress,
+        message: `attempt ${attempt} of ${job.maxAttempts} failed, retrying: ${error.message}`,
+        step: queued.step,
+        totalSteps: queued.totalSteps,
+        eta: null
+      }))
+      if (Option.isNone(queued)) return skipped(jobId, LOST)
+      yield* Effect.logWarning(`job attempt failed, will retry (${yield* took}): ${error.message}`)
+      return { _tag: "RetryLater", job: queued.value } as const
+    }
+    const failed = yield* withEvent(repo.fail(jobId, attempt, error), (job) => ({ _tag: "JobFailed", job }))
+    if (Option.isNone(failed)) return skipped(jobId, LOST)
+    yield* Effect.logWarning(`job failed (${yield* took}): ${error.message}`)
+    return { _tag: "Failed", job: failed.value } as const
+  })
+
+  const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId) {
+    const started = yield* markRunning(jobId)
+    if (Option.isNone(started)) {
+      const outcome = yield* notStarted(jobId)
+      if (outcome._tag === "Skipped") yield* Effect.logDebug(`job skipped: ${outcome.reason}`)
+      return outcome
+    }
+    return yield* execute(started.value)
+  })
+
+  return JobRunner.of({
+    run: (jobId) => attempt(jobId).pipe(Effect.annotateLogs({ jobId })),
+    cancel: (jobId) =>
+      Effect.suspend(() => {
+        const stopAttempt = running.get(jobId)
+        return stopAttempt === undefined ? Effect.succeed(false) : Effect.as(stopAttempt("cancelled"), true)
       })
-    })
-  )
-}
+  })
+})

@@ -85,13 +85,15 @@ export class ProjectRepo extends Context.Service<
         return toProject(rows[0]!)
       })
 
-      const findForMember = Effect.fnUntraced(function* (projectId: ProjectId, userId: UserId) {
-        const rows = yield* sql<Row>`
+      // On the path of every project request (GET and the access check of every command): plain combinators, no span.
+      const findForMember = (projectId: ProjectId, userId: UserId) =>
+        sql<Row>`
           SELECT p.*, m.role FROM projects p
           JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
-          WHERE p.id = ${projectId} AND p.archived_at IS NULL`.pipe(Effect.orDie)
-        return Option.map(Option.fromNullishOr(rows[0]), toProject)
-      })
+          WHERE p.id = ${projectId} AND p.archived_at IS NULL`.pipe(
+          Effect.orDie,
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toProject))
+        )
 
       const listForMember = Effect.fn("ProjectRepo.listForMember")(function* (
         userId: UserId,

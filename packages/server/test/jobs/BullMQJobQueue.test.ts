@@ -17,10 +17,12 @@ import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
 import { awaitJob, insertPositions, insertProject, journal } from "./jobFixtures.ts"
 import { testRedis, uniquePrefix } from "./redisFixture.ts"
 
+const Events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
+
 const Infrastructure = Layer.mergeAll(
   JobRepo.layer,
-  ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis)),
-  JobQueue.layerBullMQWith({ backoff: "200 millis" }).pipe(Layer.provide(JobRepo.layer))
+  Events,
+  JobQueue.layerBullMQWith({ backoff: "200 millis" }).pipe(Layer.provide(JobRepo.layer), Layer.provide(Events))
 ).pipe(Layer.provideMerge(testRedis(uniquePrefix("bullmq"))), Layer.provideMerge(TestDatabase.layerMigrated))
 
 /** BullMQ workers on all three queues for the test's duration, running jobs with the given extra processors. */

@@ -61,7 +61,11 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
           { objectCode: "SO 02", positionCount: 1, total: "1234567890123456.78" }
         ],
         storedTotal: "1234567890123457.08",
-        matches: true
+        matches: true,
+        // Every total is quantity × unit price already: nothing to re-price, no new version.
+        repriced: 0,
+        newVersion: null,
+        newTotal: null
       })
 
       const events = yield* journal(projectId)
@@ -101,7 +105,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
         total: "0.00",
         objects: [],
         storedTotal: null,
-        matches: true
+        matches: true,
+        repriced: 0,
+        newVersion: null,
+        newTotal: null
       })
     }).pipe(Effect.provide(inProcess()))
   )

@@ -1,0 +1,382 @@
+// No-op jobs through our JobQueue and one `npm run worker` process, side by side with raw BullMQ (Queue.addBulk and a
+// Worker process with the same concurrency, the same job options, on its own prefix of the same Redis):
+//   1. throughput: BENCH_JOBS jobs enqueued in chunks of BENCH_CHUNK (ours: JobQueue.enqueueMany, one INSERT + one
+//      addBulk per chunk; raw: addBulk) while the worker drains them; time from the first enqueue to the last
+//      completion, in alternating rounds; medians and the ratio ours / raw;
+//   2. enqueue → start latency: single enqueues paced at BENCH_RATE jobs/s for BENCH_LATENCY_SECONDS; the processor
+//      stamps when it started; p50 / p99 / max;
+//   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
+//      PostgreSQL and Redis during the throughput rounds.
+import { type ChildProcess, fork, spawn } from "node:child_process"
+import { once } from "node:events"
+import { createServer } from "node:net"
+import type { JobId } from "@costline/core"
+import { AppConfig, parseConfig } from "@costline/server/config/AppConfig"
+import * as Database from "@costline/server/database/Database"
+import { EventBus } from "@costline/server/events/EventBus"
+import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
+import { type EnqueueOptions, JobQueue } from "@costline/server/jobs/JobQueue"
+import { JobRepo } from "@costline/server/jobs/JobRepo"
+import { Redis as RedisService } from "@costline/server/redis/Redis"
+import { Queue } from "bullmq"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { SqlClient } from "effect/sql"
+import { Redis } from "ioredis"
+import { deleteRedisKeys } from "../test/support/redisKeys.ts"
+import { createTestDatabase } from "../test/support/TestDatabase.ts"
+import { type CpuReading, cpuDiff, readCpu } from "./support/cpu.ts"
+import { median } from "./support/measure.ts"
+import { repoRoot } from "./support/targets.ts"
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 20_000)
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100)
+const RATE = Number(process.env.BENCH_RATE ?? 1_000)
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5)
+const LOG_LEVEL = process.env.BENCH_WORKER_LOG_LEVEL ?? "info"
+const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
+// e.g. BENCH_WORKER_ARGS=--cpu-prof to profile our worker process.
+const workerArgs = (process.env.BENCH_WORKER_ARGS ?? "").split(" ").filter((arg) => arg !== "")
+
+const now = () => performance.timeOrigin + performance.now()
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+const fixed = (value: number, digits = 0) => value.toFixed(digits).padStart(9)
+
+const database = await createTestDatabase({ migrate: true })
+/** Undone in reverse order whatever happens, so a failed run leaves no worker process, keys or database behind. */
+const cleanups: Array<() => Promise<unknown>> = [() => database.drop()]
+
+const main = async () => {
+  const tag = crypto.randomUUID().slice(0, 8)
+  const oursPrefix = `costline-bench-jobs-${tag}`
+  const rawPrefix = `costline-bench-raw-${tag}`
+  const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: oursPrefix }
+
+  // The same options our adapter gives each job (BullMQAdapter.bulkJob), for the raw side.
+  const rawOptions = (id: string) => ({
+    jobId: `job_${id}`,
+    attempts: 3,
+    backoff: { type: "exponential", delay: 1000 },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600 }
+  })
+
+  /** The start of a child's output (where the ready lines are) and its latest 16 KB. */
+  const collect = (child: ChildProcess) => {
+    let head = ""
+    let tail = ""
+    const add = (chunk: Buffer) => {
+      const text = chunk.toString()
+      if (head.length < 16_384) head += text
+      else tail = (tail + text).slice(-16_384)
+    }
+    child.stdout?.on("data", add)
+    child.stderr?.on("data", add)
+    return () => head + tail
+  }
+
+  const waitForOutput = async <A>(name: string, output: () => string, probe: (text: string) => A | undefined) => {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const found = probe(output())
+      if (found !== undefined) return found
+      if (Date.now() > deadline) throw new Error(`${name} did not start:\n${output()}`)
+      await sleep(50)
+    }
+  }
+
+  const stopChild = async (child: ChildProcess) => {
+    if (child.exitCode !== null) return
+    const exited = once(child, "exit")
+    child.kill("SIGTERM")
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000)
+    await exited
+    clearTimeout(timer)
+  }
+
+  // A free port for the worker's /health and /metrics (its "listening" line is not logged below level info).
+  const healthPort = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
+  // Our worker: the real process with the test behaviours, one queue, CONCURRENCY slots.
+  const ours = spawn(
+    process.execPath,
+    ["--disable-warning=ExperimentalWarning", ...workerArgs, "packages/worker/src/main.ts"],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        ...env,
+        COSTLINE_TEST_PROCESSORS: "1",
+        WORKER_CONCURRENCY_HIGH: "0",
+        WORKER_CONCURRENCY_DEFAULT: String(CONCURRENCY),
+        WORKER_CONCURRENCY_LOW: "0",
+        WORKER_HEALTH_PORT: String(healthPort),
+        WORKER_HEALTH_HOST: "127.0.0.1",
+        WORKER_SWEEP_MS: "0",
+        DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? "10",
+        LOG_LEVEL
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
+  cleanups.push(
+    () => stopChild(ours),
+    () => deleteRedisKeys(oursPrefix)
+  )
+  const oursOutput = collect(ours)
+  {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const healthy = await fetch(`http://127.0.0.1:${healthPort}/health`).then(
+        (response) => response.ok,
+        () => false
+      )
+      if (healthy) break
+      if (Date.now() > deadline || ours.exitCode !== null) throw new Error(`our worker did not start:\n${oursOutput()}`)
+      await sleep(100)
+    }
+    // /health answers just before the BullMQ workers connect; the warm-up round absorbs the rest.
+    await sleep(1000)
+  }
+
+  const raw = fork(`${repoRoot}bench/peers/bullmqWorker.ts`, [], {
+    cwd: repoRoot,
+    env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: rawPrefix, WORKER_CONCURRENCY: String(CONCURRENCY) },
+    execArgv: ["--disable-warning=ExperimentalWarning"],
+    stdio: ["ignore", "pipe", "pipe", "ipc"]
+  })
+  cleanups.push(
+    () => stopChild(raw),
+    () => deleteRedisKeys(rawPrefix)
+  )
+  const rawOutput = collect(raw)
+  await waitForOutput("raw BullMQ worker", rawOutput, (text) => (text.includes('"ready":true') ? true : undefined))
+
+  const ask = <A>(message: string) =>
+    new Promise<A>((resolve) => {
+      raw.once("message", (answer) => resolve(answer as A))
+      raw.send(message)
+    })
+
+  const processedByOurs = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text()
+    return Number(text.match(/costline_worker_jobs_processed_total\{type="recalculate_budget"\} (\d+)/)?.[1] ?? 0)
+  }
+  const processedByRaw = async () => (await ask<{ completed: number }>("completed")).completed
+
+  const config = await Effect.runPromise(parseConfig(env, { requireJwtSecret: false }))
+  const runtime = ManagedRuntime.make(
+    JobQueue.layerBullMQ.pipe(
+      Layer.provideMerge(Layer.mergeAll(JobRepo.layer, ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis)))),
+      Layer.provideMerge(
+        Layer.mergeAll(
+          Database.layerPostgres({ url: database.url, maxConnections: 4 }),
+          RedisService.layer.pipe(Layer.provide(Layer.succeed(AppConfig, config)))
+        )
+      )
+    )
+  )
+  cleanups.push(() => runtime.dispose())
+  const queue = await runtime.runPromise(JobQueue)
+  const rawConnection = new Redis(redisUrl, { maxRetriesPerRequest: null })
+  const rawQueue = new Queue("default", { connection: rawConnection, prefix: rawPrefix })
+  cleanups.push(
+    () => rawConnection.quit(),
+    () => rawQueue.close()
+  )
+
+  interface Round {
+    readonly seconds: number
+    readonly enqueueSeconds: number
+    readonly cpu: CpuReading
+  }
+
+  // Polled every 25 ms: often enough for a run of seconds, rarely enough not to load the worker measured.
+  const drain = async (target: number, processed: () => Promise<number>) => {
+    for (;;) {
+      if ((await processed()) >= target) return now()
+      await sleep(25)
+    }
+  }
+
+  const throughputOurs = async (round: number): Promise<Round> => {
+    const before = await processedByOurs()
+    const cpu = readCpu(ours.pid!)
+    const start = now()
+    for (let offset = 0; offset < JOBS; offset += CHUNK) {
+      const options: Array<EnqueueOptions> = []
+      for (let i = offset; i < Math.min(JOBS, offset + CHUNK); i++) {
+        options.push({
+          type: "recalculate_budget",
+          projectId: null,
+          jobId: `t${round}-${i}-${tag}` as JobId,
+          payload: { test: { kind: "noop" } }
+        })
+      }
+      await runtime.runPromise(queue.enqueueMany(options))
+    }
+    const enqueued = now()
+    const end = await drain(before + JOBS, processedByOurs)
+    return {
+      seconds: (end - start) / 1000,
+      enqueueSeconds: (enqueued - start) / 1000,
+      cpu: cpuDiff(cpu, readCpu(ours.pid!))
+    }
+  }
+
+  const throughputRaw = async (round: number): Promise<Round> => {
+    const before = await processedByRaw()
+    const cpu = readCpu(raw.pid!)
+    const start = now()
+    for (let offset = 0; offset < JOBS; offset += CHUNK) {
+      const jobs = []
+      for (let i = offset; i < Math.min(JOBS, offset + CHUNK); i++) {
+        jobs.push({ name: "recalculate_budget", data: { jobId: `t${round}-${i}` }, opts: rawOptions(`t${round}-${i}`) })
+      }
+      await rawQueue.addBulk(jobs)
+    }
+    const enqueued = now()
+    const end = await drain(before + JOBS, processedByRaw)
+    return {
+      seconds: (end - start) / 1000,
+      enqueueSeconds: (enqueued - start) / 1000,
+      cpu: cpuDiff(cpu, readCpu(raw.pid!))
+    }
+  }
+
+  /** Fires `count` sends paced at RATE per second without waiting for one before the next. */
+  const paced = async (count: number, send: (index: number, sentAt: number) => Promise<unknown>) => {
+    const pending: Array<Promise<unknown>> = []
+    const start = now()
+    for (let index = 0; index < count; ) {
+      const due = Math.min(count, Math.floor(((now() - start) * RATE) / 1000) + 1)
+      for (; index < due; index++) pending.push(send(index, now()))
+      await sleep(1)
+    }
+    await Promise.all(pending)
+  }
+
+  const latencyOurs = async () => {
+    const count = RATE * LATENCY_SECONDS
+    const ids: Array<string> = []
+    const before = await processedByOurs()
+    await paced(count, (index, sentAt) => {
+      const id = `l-${index}-${tag}`
+      ids.push(id)
+      return runtime.runPromise(
+        queue.enqueue({
+          type: "recalculate_budget",
+          projectId: null,
+          jobId: id as JobId,
+          payload: { test: { kind: "stamp" }, sentAt }
+        })
+      )
+    })
+    await drain(before + count, processedByOurs)
+    // The database's clock stamps the row's insert and markRunning: the latency split into its legs.
+    const rows = await runtime.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ sent: number; inserted: number; marked: number; started: number }>`
+          SELECT (payload->>'sentAt')::float8 AS sent, extract(epoch FROM created_at) * 1000 AS inserted,
+            extract(epoch FROM started_at) * 1000 AS marked, (result->>'startedAt')::float8 AS started
+          FROM background_jobs WHERE id LIKE ${`l-%-${tag}`}`
+      )
+    )
+    const legs = (of: (row: (typeof rows)[number]) => number) => rows.map((row) => of(row))
+    return {
+      total: legs((row) => Number(row.started) - Number(row.sent)),
+      insert: legs((row) => Number(row.inserted) - Number(row.sent)),
+      delivery: legs((row) => Number(row.marked) - Number(row.inserted)),
+      runner: legs((row) => Number(row.started) - Number(row.marked))
+    }
+  }
+
+  const latencyRaw = async () => {
+    const count = RATE * LATENCY_SECONDS
+    const before = await processedByRaw()
+    await ask("latencies")
+    await paced(count, (index, sentAt) =>
+      rawQueue.add("recalculate_budget", { jobId: `l-${index}`, sentAt }, rawOptions(`l-${index}`))
+    )
+    await drain(before + count, processedByRaw)
+    return (await ask<{ latencies: Array<number> }>("latencies")).latencies
+  }
+
+  process.stdout.write(
+    `${JOBS} no-op jobs per round, chunks of ${CHUNK}, worker concurrency ${CONCURRENCY}, worker log level ${LOG_LEVEL}, ${ROUNDS} rounds + warm-up\n`
+  )
+  // Warm-up (JIT, connection pools, BullMQ scripts), not counted.
+  await throughputOurs(0)
+  await throughputRaw(0)
+
+  const oursRounds: Array<Round> = []
+  const rawRounds: Array<Round> = []
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (round % 2 === 1) {
+      oursRounds.push(await throughputOurs(round))
+      rawRounds.push(await throughputRaw(round))
+    } else {
+      rawRounds.push(await throughputRaw(round))
+      oursRounds.push(await throughputOurs(round))
+    }
+    const [o, r] = [oursRounds.at(-1)!, rawRounds.at(-1)!]
+    process.stdout.write(
+      `round ${round}: ours ${fixed(JOBS / o.seconds)} jobs/s (enqueue ${o.enqueueSeconds.toFixed(2)} s)   raw BullMQ ${fixed(JOBS / r.seconds)} jobs/s (enqueue ${r.enqueueSeconds.toFixed(2)} s)\n`
+    )
+  }
+  const oursRate = median(oursRounds.map((round) => JOBS / round.seconds))
+  const rawRate = median(rawRounds.map((round) => JOBS / round.seconds))
+
+  const oursLatency = await latencyOurs()
+  const rawLatency = await latencyRaw()
+
+  const perThousand = (rounds: ReadonlyArray<Round>, key: keyof CpuReading) =>
+    median(rounds.map((round) => (round.cpu[key] / JOBS) * 1000))
+
+  process.stdout.write("\nthroughput (median)            jobs/s\n")
+  process.stdout.write(`  ours (JobQueue + worker)   ${fixed(oursRate)}\n`)
+  process.stdout.write(`  raw BullMQ                 ${fixed(rawRate)}\n`)
+  process.stdout.write(
+    `  ratio ours / raw           ${fixed(oursRate / rawRate, 2)}   (target >= 0.80; >= 10000 jobs/s)\n`
+  )
+  process.stdout.write(`\nenqueue -> start at ${RATE} jobs/s    p50 ms    p99 ms    max ms     jobs\n`)
+  for (const [name, values] of [
+    ["ours", oursLatency.total],
+    ["  send -> row inserted", oursLatency.insert],
+    ["  inserted -> markRunning", oursLatency.delivery],
+    ["  markRunning -> processor", oursLatency.runner],
+    ["raw BullMQ", rawLatency]
+  ] as const) {
+    process.stdout.write(
+      `  ${name.padEnd(28)}${fixed(percentile(values, 50), 2)} ${fixed(percentile(values, 99), 2)} ${fixed(Math.max(...values), 2)} ${fixed(values.length)}\n`
+    )
+  }
+  process.stdout.write("  (target p99 <= 10 ms)\n")
+  process.stdout.write("\nCPU ms per 1000 jobs (median)   producer    worker  postgres     redis\n")
+  for (const [name, rounds] of [
+    ["ours", oursRounds],
+    ["raw BullMQ", rawRounds]
+  ] as const) {
+    process.stdout.write(
+      `  ${name.padEnd(28)}${fixed(perThousand(rounds, "bench"))} ${fixed(perThousand(rounds, "worker"))} ${fixed(perThousand(rounds, "postgres"))} ${fixed(perThousand(rounds, "redis"))}\n`
+    )
+  }
+}
+
+try {
+  await main()
+} finally {
+  for (const cleanup of cleanups.reverse())
+    await cleanup().catch((error) => process.stderr.write(`cleanup: ${error}\n`))
+}

@@ -1,0 +1,44 @@
+// Benchmark peer: a raw BullMQ Worker process on queue "default" under REDIS_PREFIX, with WORKER_CONCURRENCY slots
+// and a no-op processor — what our worker process is compared with. Prints one JSON line per second with the number
+// of completed jobs, and for jobs whose data carries `sentAt` (epoch ms) it keeps the enqueue → start latency.
+import { Worker } from "bullmq"
+import { Redis } from "ioredis"
+
+const prefix = process.env.REDIS_PREFIX ?? "bench"
+const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 1)
+const connection = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null })
+
+let completed = 0
+const latencies: Array<number> = []
+const now = () => performance.timeOrigin + performance.now()
+
+const worker = new Worker(
+  "default",
+  async (job) => {
+    const sentAt = (job.data as { sentAt?: number }).sentAt
+    if (sentAt !== undefined) latencies.push(now() - sentAt)
+    return null
+  },
+  { connection, prefix, concurrency, autorun: true }
+)
+worker.on("completed", () => {
+  completed += 1
+})
+worker.on("error", (error) => process.stderr.write(`worker error: ${error.message}\n`))
+
+const report = () => process.stdout.write(`${JSON.stringify({ completed, at: now() })}\n`)
+const timer = setInterval(report, 1000)
+
+process.on("message", (message: unknown) => {
+  if (message === "completed") process.send?.({ completed, at: now() })
+  if (message === "latencies") process.send?.({ latencies: latencies.splice(0) })
+})
+
+const stop = () => {
+  clearInterval(timer)
+  void worker.close().then(() => connection.quit().then(() => process.exit(0)))
+}
+process.on("SIGTERM", stop)
+process.on("SIGINT", stop)
+await worker.waitUntilReady()
+process.stdout.write(`${JSON.stringify({ ready: true })}\n`)

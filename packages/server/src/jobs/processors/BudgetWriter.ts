@@ -1,0 +1,147 @@
+// How job processors write budget versions: through the project's actor where the process hosts the cluster (the
+// server, embedded profile: ActorBudgetWriter), or, in the worker process, by committing the same decision directly
+// with the version it was based on (layerDirect). Either way BudgetRepo.commit checks that version under the project's row lock, so two writers can never
+// both append version N+1: the database, not the process, enforces the single-writer rule.
+import {
+  type ApplyChangesResult,
+  applyChanges,
+  type BudgetHead,
+  type BudgetSettings,
+  type BudgetVersion,
+  type Change,
+  type ChangeError,
+  type Position,
+  type ProjectId,
+  type TriggerType,
+  type UserId
+} from "@costline/core"
+import { Context, Effect, Layer, Schema } from "effect"
+import { BudgetRepo, VersionConflict } from "../../budget/BudgetRepo.ts"
+import { mergeImport } from "../../budget/mergeImport.ts"
+
+/** The writer could not reach the project's actor (cluster delivery); the same command may succeed later. */
+export class BudgetWriteUnavailable extends Schema.TaggedError<BudgetWriteUnavailable>()("BudgetWriteUnavailable", {
+  projectId: Schema.String,
+  message: Schema.String
+}) {}
+
+export interface ImportInput {
+  readonly documentId: string
+  readonly positions: ReadonlyArray<Position>
+  readonly settings: BudgetSettings
+  readonly requestedBy: UserId | null
+}
+
+export interface ChangeInput {
+  readonly expectedVersion: number
+  readonly changes: ReadonlyArray<Change>
+  readonly trigger: TriggerType
+  readonly requestedBy: UserId | null
+}
+
+/**
+ * What an import of `positions` does to `current`: the next version and its trigger, or null when the import changes
+ * nothing. The same decision as ProjectActor.ImportPositions (the actor could call this; kept here so the worker's
+ * direct path cannot drift from it).
+ */
+export const decideImport = (
+  current: BudgetHead,
+  positions: ReadonlyArray<Position>,
+  settings: BudgetSettings
+): Effect.Effect<{ readonly result: ApplyChangesResult; readonly trigger: TriggerType } | null> =>
+  Effect.gen(function* () {
+    // The first document decides the budget's rounding and currency; later ones are merged into it.
+    const head = current.version === 0 ? { ...current, settings } : current
+    const merged = mergeImport(head.positions, positions)
+    // A parsed document only holds valid keys and numbers; a failure here is a bug, not bad input.
+    const result = yield* applyChanges(head, [
+      { _tag: "RestoreVersion", version: head.version, positions: merged }
+    ]).pipe(Effect.orDie)
+    const diff = result.diff
+    const changed = diff.added.length + diff.removed.length + diff.modified.length + diff.moved.length > 0
+    if (!changed && current.version > 0) return null
+    return { result, trigger: current.version === 0 ? "initial" : "document_added" }
+  })
+
+/** Attempts of a direct write that lost the race for the next version before it gives up (with VersionConflict). */
+const DIRECT_ATTEMPTS = 5
+
+export class BudgetWriter extends Context.Service<
+  BudgetWriter,
+  {
+    /** The positions of a document become the next version; null when they change nothing. */
+    readonly importPositions: (
+      projectId: ProjectId,
+      input: ImportInput
+    ) => Effect.Effect<BudgetVersion | null, BudgetWriteUnavailable>
+    /** A change set against `expectedVersion`; VersionConflict when the budget moved on. */
+    readonly applyChanges: (
+      projectId: ProjectId,
+      input: ChangeInput
+    ) => Effect.Effect<BudgetVersion, ChangeError | VersionConflict | BudgetWriteUnavailable>
+  }
+>()("@costline/server/BudgetWriter") {
+  /**
+   * Commits with BudgetRepo directly, for the worker process, which is not a cluster runner: the decision is the
+   * actor's, taken on the head as read, and the commit is refused (VersionConflict) if another writer got there first.
+   * An import then decides again on the new head; a change set returns the conflict to its caller, like the actor.
+   */
+  static readonly layerDirect: Layer.Layer<BudgetWriter, never, BudgetRepo> = Layer.effect(
+    BudgetWriter,
+    Effect.gen(function* () {
+      const budgets = yield* BudgetRepo
+
+      const importOnce = (projectId: ProjectId, input: ImportInput) =>
+        Effect.gen(function* () {
+          const current = yield* budgets.readHead(projectId)
+          const decision = yield* decideImport(current, input.positions, input.settings)
+          if (decision === null) return null
+          return yield* budgets.commit({
+            projectId,
+            expectedVersion: current.version,
+            trigger: decision.trigger,
+            createdBy: input.requestedBy,
+            documentId: input.documentId,
+            result: decision.result
+          })
+        })
+
+      const importPositions = (
+        projectId: ProjectId,
+        input: ImportInput,
+        attempt = 1
+      ): Effect.Effect<BudgetVersion | null> =>
+        importOnce(projectId, input).pipe(
+          Effect.catchTag("VersionConflict", (conflict) =>
+            attempt < DIRECT_ATTEMPTS
+              ? importPositions(projectId, input, attempt + 1)
+              : Effect.die(new Error(`import of document ${input.documentId}: ${conflict.message}`))
+          )
+        )
+
+      return BudgetWriter.of({
+        importPositions: (projectId, input) => importPositions(projectId, input),
+        applyChanges: (projectId, input) =>
+          Effect.gen(function* () {
+            const head = yield* budgets.readHead(projectId)
+            if (head.version !== input.expectedVersion) {
+              return yield* new VersionConflict({
+                projectId,
+                expectedVersion: input.expectedVersion,
+                currentVersion: head.version,
+                message: `the budget is at version ${head.version}, not ${input.expectedVersion}; reload it and apply the change again`
+              })
+            }
+            const result = yield* applyChanges(head, input.changes)
+            return yield* budgets.commit({
+              projectId,
+              expectedVersion: head.version,
+              trigger: input.trigger,
+              createdBy: input.requestedBy,
+              result
+            })
+          })
+      })
+    })
+  )
+}

@@ -1,0 +1,150 @@
+// The parse_document processor: the stored bytes of a document → core.parseBudget → the project's next version (via
+// BudgetWriter, trigger initial / document_added), the import problems and parse status on the document, then the
+// pipeline's next step (enrich). A file the importer rejects fails the job for good at once; everything else may
+// run again after a crash without making a second version.
+import { type BudgetVersion, type JobId, ParseDocumentPayload, type ProjectId, parseBudget } from "@costline/core"
+import { Effect, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { BlobStore } from "../../blobs/BlobStore.ts"
+import { DocumentRepo } from "../../documents/DocumentRepo.ts"
+import { PermanentJobFailure, RetryableJobFailure, retryOnSqlError } from "../JobFailure.ts"
+import type { JobContext, JobProcessor } from "../JobProcessor.ts"
+import { BudgetWriter } from "./BudgetWriter.ts"
+import { decodePayload } from "./decodePayload.ts"
+import { FollowUpJobs } from "./FollowUpJobs.ts"
+import { enqueueEnrich } from "./PipelineJobs.ts"
+
+export interface ParseDocumentResult {
+  readonly documentId: string
+  readonly format: string
+  readonly positionCount: number
+  readonly problemCount: number
+  /** The version this document made (now or in an earlier run of the job); null when the import changed nothing. */
+  readonly version: number | null
+  /** Whether this run committed the version (false: it existed from an earlier run, or nothing changed). */
+  readonly committed: boolean
+  /** The enrich job queued next; null when there was no new version. */
+  readonly next: JobId | null
+}
+
+const TOTAL_STEPS = 4
+
+export const makeParseDocument = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const documents = yield* DocumentRepo
+  const blobs = yield* BlobStore
+  const writer = yield* BudgetWriter
+  const followUps = yield* FollowUpJobs
+
+  /** The version an earlier run of this job committed for the document, if any. */
+  const linkedVersion = (projectId: ProjectId, documentId: string) =>
+    sql<{ readonly version: number }>`
+      SELECT min(version) AS version FROM budget_versions
+      WHERE project_id = ${projectId} AND document_id = ${documentId}`.pipe(
+      Effect.map((rows) => (rows[0]?.version == null ? null : Number(rows[0].version))),
+      retryOnSqlError("looking up the document's version")
+    )
+
+  const next = (projectId: ProjectId, version: number | null, jobId: JobId) =>
+    version === null
+      ? Effect.succeed(null)
+      : Effect.map(enqueueEnrich(followUps.enqueue, { projectId, version, after: jobId }), (job) => job.id)
+
+  const processor: JobProcessor = Effect.fn("ParseDocument")(function* (context: JobContext) {
+    const { job } = context
+    const { documentId } = yield* decodePayload(ParseDocumentPayload, context.payload, "parse_document")
+    const progress = (step: number, value: number, message: string) =>
+      context.reportProgress({ progress: value, message, step, totalSteps: TOTAL_STEPS })
+
+    yield* progress(1, 0.05, "reading the document")
+    const found = yield* documents.find(documentId).pipe(retryOnSqlError("reading the document"))
+    if (Option.isNone(found)) {
+      return yield* new PermanentJobFailure({ message: `document ${documentId} does not exist (deleted?)` })
+    }
+    const { document, blobKey } = found.value
+    const projectId = document.projectId
+    if (job.projectId !== null && job.projectId !== projectId) {
+      return yield* new PermanentJobFailure({
+        message: `document ${documentId} belongs to project ${projectId}, not to the job's project ${job.projectId}`
+      })
+    }
+    const started = yield* documents.markParsing(documentId).pipe(retryOnSqlError("marking the document parsing"))
+    if (Option.isNone(started)) {
+      // Parsed by an earlier run that stopped before the job was marked completed: only the follow-up may be missing.
+      const version = yield* linkedVersion(projectId, documentId)
+      const result: ParseDocumentResult = {
+        documentId,
+        format: document.format,
+        positionCount: 0,
+        problemCount: document.importProblems.length,
+        version,
+        committed: false,
+        next: yield* next(projectId, version, job.id)
+      }
+      return result
+    }
+
+    const bytes = yield* blobs
+      .get(blobKey)
+      .pipe(
+        Effect.mapError(
+          (error) => new RetryableJobFailure({ message: `the stored file could not be read: ${error.message}` })
+        )
+      )
+    if (Option.isNone(bytes)) {
+      yield* documents.markFailed(documentId, []).pipe(retryOnSqlError("recording the failure"))
+      return yield* new PermanentJobFailure({
+        message: `the stored file of document ${documentId} ("${document.fileName}") is missing; upload it again`
+      })
+    }
+
+    yield* progress(2, 0.15, `parsing ${document.fileName} (${bytes.value.byteLength} bytes)`)
+    const parsed = yield* parseBudget(bytes.value, { fileName: document.fileName }).pipe(
+      Effect.catchTag("ImportError", (error) =>
+        // Bad input: the same bytes fail the same way on every attempt, so the job fails at once.
+        documents.markFailed(documentId, []).pipe(
+          retryOnSqlError("recording the failure"),
+          Effect.andThen(
+            Effect.fail(
+              new PermanentJobFailure({
+                message: `"${document.fileName}" could not be imported (${error.reason}): ${error.message}`
+              })
+            )
+          )
+        )
+      )
+    )
+
+    yield* progress(3, 0.5, `importing ${parsed.positions.length} positions`)
+    // A version made by an earlier run of this job is the document's version: importing again on a head that has
+    // moved on since (an edit) would make a second version and undo the edit.
+    const earlier = yield* linkedVersion(projectId, documentId)
+    let version = earlier
+    let created: BudgetVersion | null = null
+    if (earlier === null) {
+      created = yield* writer
+        .importPositions(projectId, {
+          documentId,
+          positions: parsed.positions,
+          settings: parsed.settings,
+          requestedBy: document.uploadedBy
+        })
+        .pipe(Effect.mapError((error) => new RetryableJobFailure({ message: error.message })))
+      version = created?.version ?? null
+    }
+
+    yield* progress(4, 0.9, "recording import problems")
+    yield* documents.markParsed(documentId, parsed.problems).pipe(retryOnSqlError("recording the parse result"))
+    const result: ParseDocumentResult = {
+      documentId,
+      format: parsed.meta.format,
+      positionCount: parsed.positions.length,
+      problemCount: parsed.problems.length,
+      version,
+      committed: created !== null,
+      next: yield* next(projectId, version, job.id)
+    }
+    return result
+  })
+  return processor
+})

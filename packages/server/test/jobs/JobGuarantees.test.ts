@@ -1,0 +1,431 @@
+// The job system's guarantees on the embedded profile's queue against real PostgreSQL: cancel (queued: never starts;
+// running: interrupted at its next step, nothing half-written), retry of failed and cancelled jobs, superseded audits,
+// priority order, time limits, throttled progress with an ETA, fencing against a second attempt, batched enqueueing.
+import type { JobId } from "@costline/core"
+import { EventBus } from "@costline/server/events/EventBus"
+import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
+import { PermanentJobFailure } from "@costline/server/jobs/JobFailure"
+import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
+import { JobProcessors } from "@costline/server/jobs/JobProcessors"
+import { JobQueue } from "@costline/server/jobs/JobQueue"
+import { JobRepo } from "@costline/server/jobs/JobRepo"
+import { JobRunner, type JobRunnerOptions } from "@costline/server/jobs/JobRunner"
+import { assert, layer } from "@effect/vitest"
+import { Deferred, Effect, Fiber, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
+import { awaitJob, insertProject, journal } from "./jobFixtures.ts"
+
+const Infrastructure = Layer.mergeAll(
+  JobRepo.layer,
+  ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerMemory))
+).pipe(Layer.provideMerge(TestDatabase.layerMigrated))
+
+const inProcess = (extra: ProcessorRegistry, options: { concurrency?: number; runner?: JobRunnerOptions } = {}) =>
+  JobQueue.layerInProcessWith({ concurrency: options.concurrency ?? 2, backoff: "50 millis" }).pipe(
+    Layer.provideMerge(JobRunner.layerWith(options.runner ?? {})),
+    Layer.provide(JobProcessors.layerWith(extra))
+  )
+
+/** A processor that waits for `gate` before finishing; counts its runs. */
+const gated = (gate: Deferred.Deferred<void>, runs: { count: number }) => () =>
+  Effect.suspend(() => {
+    runs.count += 1
+    return Deferred.await(gate).pipe(Effect.as({ gated: true }))
+  })
+
+const writesTable = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS test_writes (job text NOT NULL, step int NOT NULL, part int NOT NULL)`
+}).pipe(Effect.orDie)
+
+layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job guarantees (in-process)", (it) => {
+  it.effect("a cancelled queued job never starts and ends cancelled with a JobCancelled event", () => {
+    const gate = Deferred.makeUnsafe<void>()
+    const blockerRuns = { count: 0 }
+    let cancelledRuns = 0
+    return Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const queue = yield* JobQueue
+      // Concurrency 1 and a blocker: the second job waits in the queue.
+      const blocker = yield* queue.enqueue({ type: "export_budget", projectId })
+      yield* awaitJob(blocker.id, ["running"])
+      const waiting = yield* queue.enqueue({ type: "cleanup", projectId })
+      const cancelled = yield* queue.cancel(waiting.id)
+      assert.strictEqual(cancelled.status, "cancelled")
+      assert.isNotNull(cancelled.finishedAt)
+      yield* Deferred.succeed(gate, undefined)
+      yield* awaitJob(blocker.id)
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(cancelledRuns, 0, "the cancelled job never ran")
+      const after = yield* awaitJob(waiting.id, ["cancelled"])
+      assert.strictEqual(after.attempts, 0)
+      const types = (yield* journal(projectId)).map((event) => event.type)
+      assert.include(types, "JobCancelled")
+      // Cancelling again is a no-op; cancelling a completed job is refused.
+      assert.strictEqual((yield* queue.cancel(waiting.id)).status, "cancelled")
+      const refused = yield* Effect.flip(queue.cancel(blocker.id))
+      assert.strictEqual(refused._tag, "JobStateConflict")
+      const missing = yield* Effect.flip(queue.cancel("no-such-job" as JobId))
+      assert.strictEqual(missing._tag, "JobNotFound")
+    }).pipe(
+      Effect.provide(
+        inProcess(
+          {
+            export_budget: gated(gate, blockerRuns),
+            cleanup: () => Effect.sync(() => ++cancelledRuns)
+          },
+          { concurrency: 1 }
+        )
+      )
+    )
+  })
+
+  it.effect("a running job is interrupted at once, its open transaction rolls back, and it ends cancelled", () => {
+    const inStep = Deferred.makeUnsafe<number>()
+    const processors = (sql: SqlClient.SqlClient): ProcessorRegistry => ({
+      export_budget: (context) =>
+        Effect.gen(function* () {
+          for (let step = 1; step <= 5; step++) {
+            yield* context.reportProgress({ progress: (step - 1) / 5, message: `step ${step}`, step, totalSteps: 5 })
+            // Each step writes two rows in one transaction; the pause in between is where the cancel lands.
+            yield* sql
+              .withTransaction(
+                Effect.gen(function* () {
+                  yield* sql`INSERT INTO test_writes (job, step, part) VALUES (${context.job.id}, ${step}, 1)`
+                  if (step === 3) yield* Deferred.succeed(inStep, step)
+                  yield* Effect.sleep(step === 3 ? "10 seconds" : "10 millis")
+                  yield* sql`INSERT INTO test_writes (job, step, part) VALUES (${context.job.id}, ${step}, 2)`
+                })
+              )
+              .pipe(Effect.orDie)
+          }
+          return { steps: 5 }
+        })
+    })
+    return Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* writesTable
+      const projectId = yield* insertProject
+      yield* Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const job = yield* queue.enqueue({ type: "export_budget", projectId })
+        assert.strictEqual(yield* Deferred.await(inStep), 3)
+        const requested = yield* queue.cancel(job.id)
+        assert.strictEqual(requested.status, "running", "a running job is asked to stop, not yet stopped")
+        const ended = yield* awaitJob(job.id, ["cancelled", "completed", "failed"], "5 seconds")
+        assert.strictEqual(ended.status, "cancelled")
+        const rows = yield* sql<{ step: number; part: number }>`
+          SELECT step, part FROM test_writes WHERE job = ${job.id} ORDER BY step, part`.pipe(Effect.orDie)
+        assert.deepStrictEqual(
+          rows.map((row) => [row.step, row.part]),
+          [
+            [1, 1],
+            [1, 2],
+            [2, 1],
+            [2, 2]
+          ],
+          "steps 1 and 2 committed whole; step 3 left nothing"
+        )
+        const events = yield* journal(projectId)
+        assert.strictEqual(events.at(-1)?.type, "JobCancelled")
+        assert.strictEqual((events.at(-1)?.payload.job as { status: string }).status, "cancelled")
+      }).pipe(Effect.provide(inProcess(processors(sql))))
+    })
+  })
+
+  it.effect("retry re-runs a failed or cancelled job from a clean slate; other states answer a conflict", () => {
+    let runs = 0
+    const processors: ProcessorRegistry = {
+      cleanup: () =>
+        Effect.suspend(() => {
+          runs += 1
+          return runs === 1
+            ? Effect.fail(new PermanentJobFailure({ message: "bad input the first time" }))
+            : Effect.succeed({ run: runs })
+        })
+    }
+    return Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const queue = yield* JobQueue
+      const job = yield* queue.enqueue({ type: "cleanup", projectId })
+      const failed = yield* awaitJob(job.id)
+      assert.strictEqual(failed.status, "failed")
+      assert.deepStrictEqual(failed.error, { message: "bad input the first time", retryable: false })
+
+      const requeued = yield* queue.retry(job.id)
+      assert.strictEqual(requeued.status, "queued")
+      assert.strictEqual(requeued.attempts, 0)
+      assert.isNull(requeued.error)
+      const done = yield* awaitJob(job.id)
+      assert.strictEqual(done.status, "completed")
+      assert.deepStrictEqual(done.result, { run: 2 })
+      assert.strictEqual(done.attempts, 1)
+
+      const conflict = yield* Effect.flip(queue.retry(job.id))
+      assert.strictEqual(conflict._tag, "JobStateConflict")
+      assert.include(conflict.message, "completed")
+      assert.strictEqual((yield* Effect.flip(queue.retry("missing" as JobId)))._tag, "JobNotFound")
+    }).pipe(Effect.provide(inProcess(processors)))
+  })
+
+  it.effect("an audit queued for version N is cancelled when the audit of version N+1 is queued", () => {
+    const gate = Deferred.makeUnsafe<void>()
+    const audited: Array<unknown> = []
+    const processors: ProcessorRegistry = {
+      export_budget: gated(gate, { count: 0 }),
+      audit_project: (context) => Effect.sync(() => audited.push(context.payload))
+    }
+    return Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const other = yield* insertProject
+      const queue = yield* JobQueue
+      const blocker = yield* queue.enqueue({ type: "export_budget", projectId })
+      yield* awaitJob(blocker.id, ["running"])
+      const v1 = yield* queue.enqueue({
+        type: "audit_project",
+        projectId,
+        jobId: `audit:${projectId}:1` as JobId,
+        payload: { version: 1 }
+      })
+      const elsewhere = yield* queue.enqueue({ type: "audit_project", projectId: other, payload: { version: 1 } })
+      const v2 = yield* queue.enqueue({
+        type: "audit_project",
+        projectId,
+        jobId: `audit:${projectId}:2` as JobId,
+        payload: { version: 2 }
+      })
+      const superseded = yield* awaitJob(v1.id, ["cancelled"], "2 seconds")
+      assert.include(superseded.message, "superseded by the audit of version 2")
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual((yield* awaitJob(v2.id)).status, "completed")
+      assert.strictEqual((yield* awaitJob(elsewhere.id)).status, "completed", "another project's audit stays")
+      assert.deepStrictEqual(audited.filter((payload) => (payload as { version: number }).version === 1).length, 1)
+      assert.strictEqual(audited.length, 2)
+      assert.include(
+        (yield* journal(projectId)).map((event) => event.type),
+        "JobCancelled"
+      )
+    }).pipe(Effect.provide(inProcess(processors, { concurrency: 1 })))
+  })
+
+  it.effect("runs high before default before low, and by priority within a queue", () => {
+    const gate = Deferred.makeUnsafe<void>()
+    const order: Array<string> = []
+    const record = (context: { payload: unknown }) =>
+      Effect.sync(() => order.push((context.payload as { name: string }).name))
+    return Effect.gen(function* () {
+      const queue = yield* JobQueue
+      const blocker = yield* queue.enqueue({ type: "export_budget", projectId: null })
+      yield* awaitJob(blocker.id, ["running"])
+      const enqueued = yield* queue.enqueueMany([
+        { type: "cleanup", projectId: null, payload: { name: "low" } },
+        { type: "recalculate_budget", projectId: null, payload: { name: "default-p5" }, priority: 5 },
+        { type: "recalculate_budget", projectId: null, payload: { name: "default-p1" }, priority: 1 },
+        { type: "audit_project", projectId: null, payload: { name: "high" } },
+        { type: "recalculate_budget", projectId: null, payload: { name: "default-p0" } }
+      ])
+      yield* Deferred.succeed(gate, undefined)
+      for (const job of enqueued) yield* awaitJob(job.id)
+      assert.deepStrictEqual(order, ["high", "default-p0", "default-p1", "default-p5", "low"])
+    }).pipe(
+      Effect.provide(
+        inProcess(
+          {
+            export_budget: gated(gate, { count: 0 }),
+            cleanup: record,
+            recalculate_budget: record,
+            audit_project: record
+          },
+          { concurrency: 1 }
+        )
+      )
+    )
+  })
+
+  it.effect("a job over its time limit is retried once, then fails for good with a clear message", () => {
+    let runs = 0
+    return Effect.gen(function* () {
+      const queue = yield* JobQueue
+      const job = yield* queue.enqueue({ type: "export_budget", projectId: null, maxAttempts: 5 })
+      const failed = yield* awaitJob(job.id, ["failed", "completed"], "10 seconds")
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.attempts, 2, "one retry after the first timeout, none after the second")
+      assert.strictEqual(runs, 2)
+      assert.isFalse(failed.error!.retryable)
+      assert.include(failed.error!.message, "ran longer than its limit of 300ms")
+      assert.include(failed.error!.message, "JOB_TIMEOUT_EXPORT_BUDGET")
+    }).pipe(
+      Effect.provide(
+        inProcess(
+          {
+            export_budget: () =>
+              Effect.suspend(() => {
+                runs += 1
+                return Effect.never
+              })
+          },
+          { runner: { timeouts: { export_budget: "300 millis" } } }
+        )
+      )
+    )
+  })
+
+  it.effect("progress reaches the journal at most 10 times a second, the last report always, with an ETA", () =>
+    Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const queue = yield* JobQueue
+      const job = yield* queue.enqueue({ type: "analytics_refresh", projectId })
+      const done = yield* awaitJob(job.id, ["completed", "failed"], "10 seconds")
+      assert.strictEqual(done.status, "completed")
+      const progress = (yield* journal(projectId)).filter((event) => event.type === "JobProgress")
+      // 300 reports over ~2 s: about 10 per second get through, never more than 10 in any one-second window.
+      assert.isAtLeast(progress.length, 12)
+      const sql = yield* SqlClient.SqlClient
+      const stamps = (yield* sql<{ at: Date }>`
+        SELECT created_at AS at FROM project_events WHERE project_id = ${projectId} AND type = 'JobProgress'
+        ORDER BY seq`.pipe(Effect.orDie)).map((row) => new Date(row.at).getTime())
+      for (let i = 10; i < stamps.length; i++) {
+        assert.isAtLeast(stamps[i]! - stamps[i - 10]!, 990, `events ${i - 10}..${i} within one second`)
+      }
+      const last = progress.at(-1)!.payload
+      assert.strictEqual(last.message, "report 300")
+      assert.strictEqual(last.step, 300)
+      const etas = progress.map((event) => event.payload.eta)
+      assert.isTrue(etas.every((eta) => eta === null || typeof eta === "number"))
+      const estimates = etas.filter((eta): eta is number => typeof eta === "number")
+      assert.isAtLeast(estimates.length, progress.length / 2, `ETA from the progress rate: ${JSON.stringify(etas)}`)
+      assert.isTrue(estimates.every((eta) => eta >= 0 && eta < 60))
+      assert.strictEqual(etas.at(-1), 0, "done: nothing left")
+      assert.isBelow(estimates.at(-2)!, estimates[0]!, "the estimate shrinks as the job advances")
+    }).pipe(
+      Effect.provide(
+        inProcess({
+          analytics_refresh: (context) =>
+            Effect.gen(function* () {
+              for (let i = 1; i <= 300; i++) {
+                yield* context.reportProgress({ progress: i / 300, message: `report ${i}`, step: i, totalSteps: 300 })
+                yield* Effect.sleep("5 millis")
+              }
+              return { reports: 300 }
+            })
+        })
+      )
+    )
+  )
+
+  it.effect("an attempt whose job another attempt took over writes nothing more (fencing)", () => {
+    const started = Deferred.makeUnsafe<void>()
+    const release = Deferred.makeUnsafe<void>()
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const runner = yield* JobRunner
+      const { record } = yield* repo
+        .create({
+          id: `fenced-${crypto.randomUUID()}` as JobId,
+          projectId: null,
+          type: "export_budget",
+          queue: "default",
+          priority: 0,
+          payload: {},
+          createdBy: null,
+          maxAttempts: 3
+        })
+        .pipe(Effect.orDie)
+      const first = yield* Effect.forkChild(runner.run(record.job.id))
+      yield* Deferred.await(started)
+      // Another worker takes the job over (what a lost lock leads to): the row now belongs to attempt 2.
+      const second = yield* repo.markRunning(record.job.id).pipe(Effect.orDie)
+      assert.strictEqual(Option.getOrThrow(second).job.attempts, 2)
+      yield* Deferred.succeed(release, undefined)
+      const outcome = yield* Fiber.join(first)
+      assert.strictEqual(outcome._tag, "Skipped")
+      const row = Option.getOrThrow(yield* repo.find(record.job.id).pipe(Effect.orDie))
+      assert.strictEqual(row.status, "running", "the first attempt did not complete the job it no longer owns")
+      assert.strictEqual(row.attempts, 2)
+    }).pipe(
+      Effect.provide(
+        JobRunner.layerWith({}).pipe(
+          Layer.provide(
+            JobProcessors.layerWith({
+              export_budget: () =>
+                Deferred.succeed(started, undefined).pipe(Effect.andThen(Deferred.await(release)), Effect.as("first"))
+            })
+          )
+        )
+      )
+    )
+  })
+
+  it.effect("enqueueMany stores many jobs in one statement and every one of them runs once", () => {
+    const seen = new Map<string, number>()
+    return Effect.gen(function* () {
+      const queue = yield* JobQueue
+      const options = Array.from({ length: 2000 }, (_, index) => ({
+        type: "cleanup" as const,
+        projectId: null,
+        jobId: `bulk-${index}` as JobId,
+        payload: { index }
+      }))
+      // A repeated id in the same call is one job.
+      const jobs = yield* queue.enqueueMany([...options, options[0]!])
+      assert.strictEqual(jobs.length, 2001)
+      assert.strictEqual(jobs[2000]!.id, jobs[0]!.id)
+      yield* awaitJob("bulk-1999" as JobId, ["completed"], "30 seconds")
+      for (const job of jobs.slice(0, 50)) yield* awaitJob(job.id, ["completed"])
+      const sql = yield* SqlClient.SqlClient
+      const [counts] = yield* sql<{ completed: string }>`
+        SELECT count(*) FILTER (WHERE status = 'completed') AS completed FROM background_jobs WHERE id LIKE 'bulk-%'`.pipe(
+        Effect.orDie
+      )
+      assert.strictEqual(Number(counts!.completed), 2000)
+      assert.strictEqual(seen.size, 2000)
+      assert.isTrue([...seen.values()].every((count) => count === 1))
+    }).pipe(
+      Effect.provide(
+        inProcess(
+          { cleanup: (context) => Effect.sync(() => seen.set(context.job.id, (seen.get(context.job.id) ?? 0) + 1)) },
+          { concurrency: 8 }
+        )
+      )
+    )
+  })
+
+  it.effect("lists a project's jobs newest first, by status, a page at a time", () =>
+    Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const queue = yield* JobQueue
+      const repo = yield* JobRepo
+      const jobs = []
+      for (let i = 0; i < 5; i++) {
+        const job = yield* queue.enqueue({ type: "cleanup", projectId, payload: { fail: i % 2 === 1 } })
+        jobs.push(yield* awaitJob(job.id))
+      }
+      const all = yield* repo.listByProject(projectId).pipe(Effect.orDie)
+      assert.deepStrictEqual(
+        all.map((job) => job.id),
+        [...jobs].reverse().map((job) => job.id)
+      )
+      const failed = yield* repo.listByProject(projectId, { status: "failed" }).pipe(Effect.orDie)
+      assert.deepStrictEqual(
+        failed.map((job) => job.id),
+        [jobs[3]!.id, jobs[1]!.id]
+      )
+      assert.strictEqual(yield* repo.countByProject(projectId, "failed").pipe(Effect.orDie), 2)
+      const page = yield* repo.listByProject(projectId, { limit: 2, offset: 2 }).pipe(Effect.orDie)
+      assert.deepStrictEqual(
+        page.map((job) => job.id),
+        [jobs[2]!.id, jobs[1]!.id]
+      )
+    }).pipe(
+      Effect.provide(
+        inProcess({
+          cleanup: (context) =>
+            (context.payload as { fail: boolean }).fail
+              ? Effect.fail(new PermanentJobFailure({ message: "odd one" }))
+              : Effect.succeed("ok")
+        })
+      )
+    )
+  )
+})
