@@ -35,25 +35,9 @@ const proxy = Effect.acquireRelease(
   Effect.promise(() => startTcpProxy(server.url)),
   (proxy) => Effect.promise(proxy.close)
 )
-/**
- * A connected client whose socket has carried a call. KNOWN SERVER BUG: the first socket of a token the server has
- * not verified yet is upgraded asynchronously, and uWebSockets.js 20.0.8 sometimes closes such a socket right after
- * it opens (`res.cork(() => res.upgrade(…))` outside the upgrade handler; uNetworking/uWebSockets#1928, fixed by
- * #1929). The SDK handles that as designed (ConnectionError, then it reconnects), but a test's first call would see
- * it, so wait until one call went through. Drop the wait once the server no longer drops fresh sockets.
- */
+/** A client with the test's fast timings. */
 const connect = (baseUrl: string, token: string, options: Partial<CostlineClientOptions> = {}) =>
-  CostlineClient.make({ baseUrl, token, ...fast, ...options }).pipe(
-    Effect.tap((client) =>
-      client.listProjects({ limit: 1 }).pipe(
-        Effect.retry({
-          schedule: Schedule.spaced("20 millis"),
-          while: (error) => error._tag === "ConnectionError",
-          times: 250
-        })
-      )
-    )
-  )
+  CostlineClient.make({ baseUrl, token, ...fast, ...options })
 
 /** Starts a recalculation (it journals JobProgress ×3 and JobCompleted) and waits until the job is done. */
 const runJob = (client: CostlineClient["Service"], projectId: ProjectId) =>

@@ -1,10 +1,12 @@
-// Issues and verifies short-lived access tokens (JWT, HS256 via jose). Refresh tokens are SessionRepo's.
+// Issues (jose) and verifies (verifyHs256, synchronous) short-lived HS256 access tokens. Refresh tokens are
+// SessionRepo's.
 // Verified tokens are remembered until they expire, so a client sending the same token on every request pays for the
 // signature check once per token instead of once per request.
 import type { AuthenticatedUser, UserId } from "@costline/core"
 import { Clock, Context, Effect, Layer, Option } from "effect"
-import { jwtVerify, SignJWT } from "jose"
+import { SignJWT } from "jose"
 import { JwtSecret } from "./JwtSecret.ts"
+import { verifyHs256 } from "./verifyHs256.ts"
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60
 const ISSUER = "costline"
@@ -14,15 +16,17 @@ export const DEFAULT_VERIFIED_CACHE_SIZE = 10_000
 
 interface Verified {
   readonly user: Option.Option<AuthenticatedUser>
-  /** Epoch milliseconds from which jose would answer JWTExpired: `exp` seconds × 1000. */
+  /** Epoch milliseconds from which the token is expired: `exp` seconds × 1000. */
   readonly expiresAt: number
 }
 
 /**
- * Tokens that passed jose, least recently used first (a Map iterates in insertion order, and a hit re-inserts).
+ * Tokens that passed verification, least recently used first (a Map iterates in insertion order, and a hit
+ * re-inserts).
  * Only verified tokens get in, so the bound holds however many forged tokens arrive, and an entry is dropped at the
- * instant jose would start rejecting its token. Access tokens cannot be revoked before they expire (logout revokes
- * the refresh token), so remembering a verdict for the token's lifetime answers exactly what jose would.
+ * instant verification would start rejecting its token. Access tokens cannot be revoked before they expire (logout
+ * revokes the refresh token), so remembering a verdict for the token's lifetime answers exactly what a fresh check
+ * would.
  */
 class VerifiedTokens {
   private readonly entries = new Map<string, Verified>()
@@ -62,7 +66,7 @@ export class TokenService extends Context.Service<
     readonly cachedTokens: Effect.Effect<number>
   }
 >()("@costline/server/TokenService") {
-  /** `verifiedCacheSize` bounds the remembered tokens; 0 verifies every request with jose. */
+  /** `verifiedCacheSize` bounds the remembered tokens; 0 verifies the signature on every request. */
   static readonly layerWith = (options: { readonly verifiedCacheSize: number }) =>
     Layer.effect(
       TokenService,
@@ -77,23 +81,14 @@ export class TokenService extends Context.Service<
         )
         const verified = new VerifiedTokens(options.verifiedCacheSize)
 
-        const verify = (token: string, now: number) =>
-          Effect.promise(() =>
-            jwtVerify(token, key, { algorithms: ["HS256"], issuer: ISSUER, currentDate: new Date(now) }).then(
-              ({ payload }) => {
-                const user =
-                  typeof payload.sub === "string" && typeof payload.email === "string"
-                    ? Option.some<AuthenticatedUser>({ userId: payload.sub as UserId, email: payload.email })
-                    : Option.none()
-                // Tokens without an expiry, or not valid yet, are checked every time rather than reasoned about.
-                if (typeof payload.exp === "number" && payload.nbf === undefined) {
-                  verified.set(token, { user, expiresAt: payload.exp * 1000 })
-                }
-                return user
-              },
-              () => Option.none<AuthenticatedUser>()
-            )
-          )
+        // Synchronous, so the RPC socket upgrade completes inside uWS's callback (see verifyHs256.ts).
+        const verify = (token: string, now: number): Option.Option<AuthenticatedUser> => {
+          const claims = verifyHs256(token, secret.key, ISSUER, now)
+          if (claims === undefined) return Option.none()
+          const user = Option.some<AuthenticatedUser>({ userId: claims.sub as UserId, email: claims.email })
+          verified.set(token, { user, expiresAt: claims.exp * 1000 })
+          return user
+        }
 
         return TokenService.of({
           issueAccessToken: (user) =>
@@ -109,8 +104,7 @@ export class TokenService extends Context.Service<
           verifyAccessToken: (token) =>
             Clock.clockWith((clock) => {
               const now = clock.currentTimeMillisUnsafe()
-              const hit = verified.get(token, now)
-              return hit === undefined ? verify(token, now) : Effect.succeed(hit)
+              return Effect.succeed(verified.get(token, now) ?? verify(token, now))
             }),
           cachedTokens: Effect.sync(() => verified.size)
         })

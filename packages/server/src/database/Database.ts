@@ -56,7 +56,7 @@ export const clientPostgres = (options: PostgresOptions): Layer.Layer<Client, Da
   const url = redact(options.url)
   return PgClient.layerFrom(
     // Multiplexing lets concurrent statements share a pooled connection, pipelined, instead of queueing for one of
-    // their own: about a quarter less CPU per request in bench/projectGet.bench.ts. Statements on one connection run
+    // their own: about a fifth less CPU per request in bench/projectGet.bench.ts. Statements on one connection run
     // in order, so a slow one delays those pipelined behind it; 8 per connection kept nearly all of the gain measured
     // with 32 (the library default) while bounding that wait. Transactions and streams still reserve a connection.
     PgClient.make({
