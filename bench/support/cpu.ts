@@ -40,12 +40,19 @@ export interface CpuReading {
   readonly redis: number
 }
 
-export const readCpu = (workerPid: number): CpuReading => {
+/**
+ * `postgresPids`: the backends serving the benchmark's own database (pg_stat_activity), so that other databases on
+ * the same server do not count; without them, every postgres process counts. Redis is one process for everyone.
+ */
+export const readCpu = (workerPid: number, postgresPids?: ReadonlyArray<number>): CpuReading => {
   const usage = process.cpuUsage()
   return {
     bench: (usage.user + usage.system) / 1000,
     worker: cpuOfPid(workerPid),
-    postgres: cpuOfProgram("postgres"),
+    postgres:
+      postgresPids === undefined
+        ? cpuOfProgram("postgres")
+        : postgresPids.reduce((total, pid) => total + cpuOfPid(pid), 0),
     redis: cpuOfProgram("redis-server")
   }
 }

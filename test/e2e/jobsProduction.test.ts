@@ -148,6 +148,8 @@ describe("jobs in the production profile", () => {
 
   it("kill -9 of the worker running a job: the other worker takes it over after the lock expires and completes it once", async () => {
     const workerEnv = {
+      // A first attempt's "job started" line is a debug line; it tells which worker runs the job.
+      LOG_LEVEL: "debug",
       COSTLINE_TEST_PROCESSORS: "1",
       WORKER_LOCK_MS: "1000",
       WORKER_CONCURRENCY_HIGH: "0",

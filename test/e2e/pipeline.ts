@@ -6,10 +6,15 @@ import { createCostline } from "@costline/sdk"
 import { Effect } from "effect"
 import { expect } from "vitest"
 
-const waitUntil = async (what: string, condition: () => boolean, timeoutMs = 60_000) => {
+const waitUntil = async (
+  what: string,
+  condition: () => boolean,
+  seen: () => unknown = () => "",
+  timeoutMs = 60_000
+) => {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; seen: ${JSON.stringify(seen())}`)
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
@@ -75,7 +80,11 @@ export const runPipeline = async (baseUrl: string, options: PipelineOptions) => 
     expect(parseId).toBe(`parse:${uploaded.document.id}`)
     const auditDone = () =>
       events().find((item) => item.event._tag === "JobCompleted" && item.event.job.type === "audit_project")
-    await waitUntil("the pipeline's audit to complete", () => auditDone() !== undefined)
+    await waitUntil(
+      "the pipeline's audit to complete",
+      () => auditDone() !== undefined,
+      () => events().map((item) => [item.seq, item.event._tag, jobOf(item)])
+    )
     const uploadToAuditedMs = Math.round(performance.now() - startedAt)
     const audited = auditDone()!.event as { job: JobView & { result: { version: number } } }
     const finalVersion = audited.job.result.version
@@ -111,10 +120,12 @@ export const runPipeline = async (baseUrl: string, options: PipelineOptions) => 
     // Export, then parse the file again: the same positions.
     const exported = await api(`/api/v1/projects/${project.id}/export?format=unixml`)
     let file: Uint8Array
+    let exportJobId: string | undefined
     if (options.exportThroughJob) {
       expect(exported.status).toBe(202)
       const { job } = (await exported.json()) as { job: JobView }
       expect(job.id).toBe(`export:${project.id}:${finalVersion}:unixml`)
+      exportJobId = job.id
       let current = job
       const deadline = Date.now() + 60_000
       while (current.status !== "completed" && Date.now() < deadline) {
@@ -149,6 +160,17 @@ export const runPipeline = async (baseUrl: string, options: PipelineOptions) => 
     })
     expect(asked.status).toBe(202)
     expect(((await asked.json()) as { job: JobView }).job).toMatchObject({ id: auditId, type: "audit_project" })
+    const tooNew = await api(`/api/v1/projects/${project.id}/audit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ version: finalVersion + 5 })
+    })
+    expect(tooNew.status).toBe(400)
+    expect(((await tooNew.json()) as { message: string }).message).toContain(
+      `version ${finalVersion + 5} does not exist`
+    )
+    // Only an export job has a file to download.
+    expect((await api(`/api/v1/jobs/${parseId}/download`)).status).toBe(404)
 
     // A corrupt file fails once, for good, with a message saying why; the budget does not change.
     const corrupt = await upload(project.id, new TextEncoder().encode("<unixml><stavba>"), "broken.xml")
@@ -177,6 +199,7 @@ export const runPipeline = async (baseUrl: string, options: PipelineOptions) => 
       })
     expect((await as(`/api/v1/projects/${project.id}/audit`, { method: "POST", body: "{}" })).status).toBe(404)
     expect((await as(`/api/v1/projects/${project.id}/export?format=csv`)).status).toBe(404)
+    if (exportJobId !== undefined) expect((await as(`/api/v1/jobs/${exportJobId}/download`)).status).toBe(404)
     return { projectId: project.id, finalVersion, uploadToAuditedMs }
   } finally {
     await connection.close()

@@ -33,3 +33,16 @@ export const makeRuleExpert = (
   name: string,
   judge: (positions: ReadonlyArray<Position>, context: AuditContext) => ReadonlyArray<ExpertOpinion>
 ): Expert => ({ role, name, run: (positions, context) => Effect.sync(() => judge(positions, context)) })
+
+// The experts core ships. Their opinions are valid ExpertOpinion values by construction (a test checks every one of
+// them on the real budgets), so auditPositions does not check each of their opinions against the schema again —
+// at 100k positions that check cost as much as the experts. Every other expert's opinions are checked.
+const builtIn = new WeakSet<Expert>()
+
+/** Marks one of core's own experts (see above); not for experts defined outside core. */
+export const markBuiltIn = (expert: Expert): Expert => {
+  builtIn.add(expert)
+  return expert
+}
+
+export const isBuiltIn = (expert: Expert<unknown>): boolean => builtIn.has(expert as Expert)

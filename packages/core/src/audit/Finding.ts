@@ -1,7 +1,6 @@
 // How a rule expert turns the findings of its checks on one position into one opinion.
 import type { AuditIssue, ExpertOpinion, ExpertRole, Verdict } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
-import { positionFingerprint } from "./positionFingerprint.ts"
 
 /** One check's outcome: the verdict it argues for, how sure it is, and the issue to show. */
 export interface Finding {
@@ -11,6 +10,9 @@ export interface Finding {
   readonly description: string
   readonly suggestion: string
 }
+
+const NO_ISSUES: ReadonlyArray<AuditIssue> = Object.freeze([])
+const NO_ROLES: ReadonlyArray<ExpertRole> = Object.freeze([])
 
 export const verdictLevel = (verdict: Verdict): number => (verdict === "GREEN" ? 0 : verdict === "AMBER" ? 1 : 2)
 
@@ -23,18 +25,34 @@ const severityOf = (verdict: Verdict): AuditIssue["severity"] =>
  */
 export const opinionFromFindings = (
   position: Position,
+  fingerprint: string,
   expert: { readonly role: ExpertRole; readonly name: string },
   findings: ReadonlyArray<Finding>,
   clean: { readonly confidence: number; readonly reasoning: string },
   evidence: Readonly<Record<string, string>>
 ): ExpertOpinion => {
+  // Most positions of a budget pass every check: their opinion shares the empty lists instead of allocating them.
+  if (findings.length === 0) {
+    return {
+      positionKey: position.positionKey,
+      positionFingerprint: fingerprint,
+      role: expert.role,
+      expert: expert.name,
+      verdict: "GREEN",
+      confidence: clean.confidence,
+      reasoning: clean.reasoning,
+      issues: NO_ISSUES,
+      evidence,
+      conflictsWith: NO_ROLES
+    }
+  }
   const worst = findings.reduce((level, f) => Math.max(level, verdictLevel(f.verdict)), 0)
   const deciding = findings.filter((f) => verdictLevel(f.verdict) === worst && worst > 0)
   const verdict: Verdict = worst === 2 ? "RED" : worst === 1 ? "AMBER" : "GREEN"
   const confidence = deciding.length > 0 ? Math.max(...deciding.map((f) => f.confidence)) : clean.confidence
   return {
     positionKey: position.positionKey,
-    positionFingerprint: positionFingerprint(position),
+    positionFingerprint: fingerprint,
     role: expert.role,
     expert: expert.name,
     verdict,
@@ -47,6 +65,6 @@ export const opinionFromFindings = (
       suggestion: f.suggestion
     })),
     evidence,
-    conflictsWith: []
+    conflictsWith: NO_ROLES
   }
 }

@@ -1,18 +1,19 @@
 // Runs a panel of experts over a batch of positions and returns their opinions (stamped with the position's
 // fingerprint, annotated with conflicts), the conflicts, one resolution per position, and the experts that
 // failed. One failing expert never sinks the audit: its failure is reported and the others still count.
-import { Effect, Result, Schema } from "effect"
+import { Effect, Result } from "effect"
 import type { AuditPolicy } from "../contracts/AuditPolicy.ts"
 import type { AuditResolution } from "../contracts/AuditResolution.ts"
-import type { AuditConflict, ExpertRole } from "../contracts/ExpertOpinion.ts"
-import { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
+import type { AuditConflict, ExpertOpinion, ExpertRole } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
+import { uniqueKeyIndex } from "../diff/keyIndex.ts"
 import type { AuditContext } from "./AuditContext.ts"
 import { defaultAuditPolicy } from "./defaultAuditPolicy.ts"
-import { detectConflicts, groupByPosition } from "./detectConflicts.ts"
-import type { Expert } from "./Expert.ts"
-import { positionFingerprint } from "./positionFingerprint.ts"
-import { resolvePosition } from "./resolveAudit.ts"
+import { compareOpinions, conflictsWithin, type RefCache } from "./detectConflicts.ts"
+import { type Expert, isBuiltIn } from "./Expert.ts"
+import { isExpertOpinion } from "./isExpertOpinion.ts"
+import { fingerprintsOf } from "./positionFingerprint.ts"
+import { resolveSorted } from "./resolveAudit.ts"
 
 /** An expert that failed, or whose output was partly dropped (opinions for unknown positions, bad values). */
 export interface ExpertFailure {
@@ -36,8 +37,6 @@ export interface AuditOptions {
   readonly concurrency?: number | "unbounded" | undefined
 }
 
-const isOpinion = Schema.is(ExpertOpinion)
-
 export const auditPositions = Effect.fn("auditPositions")(function* <R>(
   positions: ReadonlyArray<Position>,
   experts: ReadonlyArray<Expert<R>>,
@@ -45,13 +44,39 @@ export const auditPositions = Effect.fn("auditPositions")(function* <R>(
   options: AuditOptions = {}
 ) {
   const policy = options.policy ?? defaultAuditPolicy
-  const fingerprints = new Map(positions.map((p) => [p.positionKey, positionFingerprint(p)]))
+  // Positions by index; a repeated key is one position to the audit, standing at its first index and judged in the
+  // version given last (its fingerprint).
+  const batch = fingerprintsOf(positions)
+  const canonical = new Int32Array(positions.length)
+  let fingerprints: ReadonlyArray<string>
+  let indexOf: (key: unknown) => number | undefined
+  const unique = uniqueKeyIndex(positions)
+  if (unique !== undefined) {
+    for (let i = 0; i < positions.length; i++) canonical[i] = i
+    fingerprints = batch
+    indexOf = (key) => {
+      const i = typeof key === "string" ? unique.find(key) : -1
+      return i < 0 ? undefined : i
+    }
+  } else {
+    const firstIndex = new Map<string, number>()
+    const byFirst = new Array<string>(positions.length)
+    for (let i = 0; i < positions.length; i++) {
+      const first = firstIndex.get(positions[i]!.positionKey)
+      if (first === undefined) firstIndex.set(positions[i]!.positionKey, i)
+      canonical[i] = first ?? i
+      byFirst[first ?? i] = batch[i]!
+    }
+    fingerprints = byFirst
+    indexOf = (key) => firstIndex.get(key as string)
+  }
   const outcomes = yield* Effect.forEach(experts, (expert) => Effect.result(expert.run(positions, context)), {
     concurrency: options.concurrency ?? "unbounded"
   })
 
   const failures: Array<ExpertFailure> = []
-  const accepted: Array<ExpertOpinion> = []
+  // Accepted opinions by position index, each group in arrival order.
+  const groups = new Array<Array<ExpertOpinion> | undefined>(positions.length)
   outcomes.forEach((outcome, i) => {
     const expert = experts[i]!
     if (Result.isFailure(outcome)) {
@@ -60,12 +85,27 @@ export const auditPositions = Effect.fn("auditPositions")(function* <R>(
     }
     let unknown = 0
     let invalid = 0
+    const checked = !isBuiltIn(expert)
+    // Experts mostly answer in the order of the positions: try the next position before looking the key up.
+    let next = 0
     for (const opinion of outcome.success) {
-      const fingerprint = fingerprints.get(opinion.positionKey)
-      if (fingerprint === undefined) unknown++
-      else if (!isOpinion(opinion)) invalid++
-      // The engine, not the expert, says which version was judged: the one it handed over.
-      else accepted.push({ ...opinion, positionFingerprint: fingerprint })
+      let index: number | undefined
+      if (next < positions.length && positions[next]!.positionKey === opinion.positionKey) index = canonical[next++]
+      else {
+        index = indexOf(opinion.positionKey)
+        if (index !== undefined) next = index + 1
+      }
+      if (index === undefined) unknown++
+      else if (checked && !isExpertOpinion(opinion)) invalid++
+      else {
+        const fingerprint = fingerprints[index]!
+        // The engine, not the expert, says which version was judged: the one it handed over.
+        const stamped =
+          opinion.positionFingerprint === fingerprint ? opinion : { ...opinion, positionFingerprint: fingerprint }
+        const group = groups[index]
+        if (group === undefined) groups[index] = [stamped]
+        else group.push(stamped)
+      }
     }
     if (unknown > 0) {
       failures.push({
@@ -83,22 +123,25 @@ export const auditPositions = Effect.fn("auditPositions")(function* <R>(
     }
   })
 
-  const { opinions, conflicts } = detectConflicts(accepted, policy.conflictConfidence)
-  const byPosition = groupByPosition(opinions)
-  const conflictsByPosition = new Map<string, Array<AuditConflict>>()
-  for (const c of conflicts) {
-    const group = conflictsByPosition.get(c.positionKey)
-    if (group === undefined) conflictsByPosition.set(c.positionKey, [c])
-    else group.push(c)
+  // Position by position: canonical order, conflicts, resolution — the same as detectConflicts over all opinions
+  // followed by resolvePosition, without sorting every opinion of the audit together.
+  const opinions: Array<ExpertOpinion> = []
+  const conflicts: Array<AuditConflict> = []
+  const resolutions = new Array<AuditResolution>(positions.length)
+  const refs: RefCache = new Map()
+  for (let i = 0; i < positions.length; i++) {
+    if (canonical[i] !== i) {
+      resolutions[i] = resolutions[canonical[i]!]!
+      continue
+    }
+    const group = groups[i]
+    const sorted =
+      group === undefined
+        ? []
+        : conflictsWithin(group.sort(compareOpinions), policy.conflictConfidence, conflicts, refs)
+    for (const o of sorted) opinions.push(o)
+    resolutions[i] = resolveSorted(positions[i]!.positionKey, sorted, policy, fingerprints[i], refs)
   }
-  const keys = [...new Set(positions.map((p) => p.positionKey))]
-  const result: AuditResult = {
-    opinions: keys.flatMap((key) => byPosition.get(key) ?? []),
-    conflicts: keys.flatMap((key) => conflictsByPosition.get(key) ?? []),
-    resolutions: positions.map((p) =>
-      resolvePosition(p.positionKey, byPosition.get(p.positionKey) ?? [], policy, fingerprints.get(p.positionKey))
-    ),
-    failures
-  }
+  const result: AuditResult = { opinions, conflicts, resolutions, failures }
   return result
 })

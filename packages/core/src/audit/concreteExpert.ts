@@ -10,9 +10,10 @@ import {
   isValidStrengthClass,
   nearestStrengthClasses
 } from "./concreteClasses.ts"
-import { makeRuleExpert } from "./Expert.ts"
+import { makeRuleExpert, markBuiltIn } from "./Expert.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
+import { fingerprintsOf } from "./positionFingerprint.ts"
 
 const self = { role: "concrete", name: "builtin.concrete" } as const
 
@@ -26,13 +27,18 @@ const REINFORCEMENT = /výztu|vyztu|armatur|(?<!\p{L})kari(?!\p{L})|roxor|beton�
 // "… bez výztuže" (without reinforcement) mentions reinforcement only to exclude it.
 const WITHOUT_REINFORCEMENT = /bez\s+výztuže/giu
 
-const textOf = (p: Position): string => `${p.description} ${p.note}`.replace(WITHOUT_REINFORCEMENT, " ")
+/**
+ * Description and note, without "bez výztuže". Without a note the description alone is read: the space that would
+ * join them changes no match of the patterns here, and skipping the copy matters at 100k positions.
+ */
+const textOf = (p: Position): string =>
+  (p.note === "" ? p.description : `${p.description} ${p.note}`).replace(WITHOUT_REINFORCEMENT, " ")
 
 /** m3 of concrete cast in place: the positions that need formwork or reinforcement somewhere in their object. */
-export const isConcreteVolume = (p: Position): boolean => {
-  const text = textOf(p)
-  return unitKey(p.unit) === "m3" && CONCRETE.test(text) && !NOT_CAST_IN_PLACE.test(text)
-}
+export const isConcreteVolume = (p: Position): boolean => concreteVolume(textOf(p), unitKey(p.unit))
+
+const concreteVolume = (text: string, unit: string): boolean =>
+  unit === "m3" && CONCRETE.test(text) && !NOT_CAST_IN_PLACE.test(text)
 
 interface ObjectSupport {
   readonly formwork: ReadonlyArray<string>
@@ -41,22 +47,32 @@ interface ObjectSupport {
 
 const supportByObject = (positions: ReadonlyArray<Position>): ReadonlyMap<string, ObjectSupport> => {
   const map = new Map<string, { formwork: Array<string>; reinforcement: Array<string> }>()
-  for (const p of positions) {
+  positions.forEach((p) => {
     const text = textOf(p)
-    const entry = map.get(p.objectCode) ?? { formwork: [], reinforcement: [] }
+    let entry = map.get(p.objectCode)
+    if (entry === undefined) {
+      entry = { formwork: [], reinforcement: [] }
+      map.set(p.objectCode, entry)
+    }
     if (FORMWORK.test(text)) entry.formwork.push(p.positionKey)
     if (REINFORCEMENT.test(text)) entry.reinforcement.push(p.positionKey)
-    map.set(p.objectCode, entry)
-  }
+  })
   return map
 }
 
-const judge = (p: Position, support: ReadonlyMap<string, ObjectSupport>): ExpertOpinion | undefined => {
-  const text = textOf(p)
-  const strengths = findStrengthClasses(text)
-  const volume = isConcreteVolume(p)
+const judge = (
+  p: Position,
+  fingerprint: string,
+  text: string,
+  unit: string,
+  support: ReadonlyMap<string, ObjectSupport>
+): ExpertOpinion | undefined => {
+  // A strength class needs a "/" and an exposure class an "X": most positions have neither, and skip the scans.
+  const strengths = text.includes("/") ? findStrengthClasses(text) : []
+  const concrete = CONCRETE.test(text)
+  const volume = unit === "m3" && concrete && !NOT_CAST_IN_PLACE.test(text)
   // Exposure-like tokens ("XB2") are only read as exposure classes where the text is about concrete.
-  const exposures = strengths.length > 0 || volume || CONCRETE.test(text) ? findExposureClasses(text) : []
+  const exposures = (strengths.length > 0 || concrete) && text.includes("X") ? findExposureClasses(text) : []
   if (strengths.length === 0 && exposures.length === 0 && !volume) return undefined
 
   const findings: Array<Finding> = []
@@ -124,11 +140,25 @@ const judge = (p: Position, support: ReadonlyMap<string, ObjectSupport>): Expert
     }
   }
 
-  return opinionFromFindings(p, self, findings, { confidence: 85, reasoning: passed.join(" ") }, evidence)
+  return opinionFromFindings(p, fingerprint, self, findings, { confidence: 85, reasoning: passed.join(" ") }, evidence)
 }
 
 /** Judges positions that name a strength or exposure class, or price concrete by volume. */
-export const concreteExpert = makeRuleExpert(self.role, self.name, (positions) => {
-  const support = supportByObject(positions)
-  return positions.flatMap((p) => judge(p, support) ?? [])
-})
+export const concreteExpert = markBuiltIn(
+  makeRuleExpert(self.role, self.name, (positions) => {
+    const support = supportByObject(positions)
+    const units = new Map<string, string>()
+    const out: Array<ExpertOpinion> = []
+    const fingerprints = fingerprintsOf(positions)
+    positions.forEach((p, i) => {
+      let unit = units.get(p.unit)
+      if (unit === undefined) {
+        unit = unitKey(p.unit)
+        units.set(p.unit, unit)
+      }
+      const opinion = judge(p, fingerprints[i]!, textOf(p), unit, support)
+      if (opinion !== undefined) out.push(opinion)
+    })
+    return out
+  })
+)

@@ -3,11 +3,12 @@
 import * as Money from "../budget/Money.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
-import type { AuditContext, RoundingSteps } from "./AuditContext.ts"
+import type { AuditContext, ReferencePriceBand, RoundingSteps } from "./AuditContext.ts"
 import { roundingOf } from "./AuditContext.ts"
-import { makeRuleExpert } from "./Expert.ts"
+import { makeRuleExpert, markBuiltIn } from "./Expert.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
+import { fingerprintsOf } from "./positionFingerprint.ts"
 
 const self = { role: "cost", name: "builtin.cost" } as const
 
@@ -24,8 +25,44 @@ const TWO = Money.make(2n, 0)
 const halfOf = (step: Money.Money): Money.Money => Money.multiply(step, HALF)
 const shortest = (m: Money.Money): string => Money.formatAtLeast(m)
 
-const judge = (position: Position, context: AuditContext): ExpertOpinion => {
+/** What one run needs for every position, prepared once: the rounding steps and the parsed reference bands. */
+interface Prepared {
+  readonly context: AuditContext
+  readonly rounding: RoundingSteps
+  readonly halfTotal: Money.Money
+  readonly halfQuantity: Money.Money
+  readonly totalScale: number
+  readonly bands: Map<
+    ReferencePriceBand,
+    { readonly low: Money.Money | undefined; readonly high: Money.Money | undefined; readonly text: string }
+  >
+  /** The rounding tolerance per written unit price. */
+  readonly tolerances: Map<string, { readonly value: Money.Money; readonly text: string }>
+}
+
+const prepare = (context: AuditContext): Prepared => {
   const rounding = roundingOf(context)
+  return {
+    context,
+    rounding,
+    halfTotal: halfOf(rounding.total),
+    halfQuantity: halfOf(rounding.quantity),
+    totalScale: Money.normalize(rounding.total).scale,
+    bands: new Map(),
+    tolerances: new Map()
+  }
+}
+
+const invalidNumber = (field: "quantity" | "total", text: string): Finding => ({
+  verdict: "RED",
+  confidence: 90,
+  type: "invalid-number",
+  description: `The ${field} "${text}" is not a decimal number.`,
+  suggestion: `Enter the ${field} as a decimal number, e.g. "12.50".`
+})
+
+const judge = (position: Position, fingerprint: string, run: Prepared): ExpertOpinion => {
+  const { context } = run
   const findings: Array<Finding> = []
   const evidence: Record<string, string> = {
     quantity: position.quantity,
@@ -35,20 +72,8 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
   const quantity = Money.parse(position.quantity)
   const unitPrice = Money.parse(position.unitPrice)
   const total = Money.parse(position.total)
-  for (const [field, value] of [
-    ["quantity", quantity],
-    ["total", total]
-  ] as const) {
-    if (value === undefined) {
-      findings.push({
-        verdict: "RED",
-        confidence: 90,
-        type: "invalid-number",
-        description: `The ${field} "${position[field]}" is not a decimal number.`,
-        suggestion: `Enter the ${field} as a decimal number, e.g. "12.50".`
-      })
-    }
-  }
+  if (quantity === undefined) findings.push(invalidNumber("quantity", position.quantity))
+  if (total === undefined) findings.push(invalidNumber("total", position.total))
   if (unitPrice === undefined) {
     findings.push({
       verdict: "AMBER",
@@ -77,16 +102,20 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
 
   if (quantity !== undefined && unitPrice !== undefined && total !== undefined) {
     const product = Money.multiply(quantity, unitPrice)
-    const tolerance = totalTolerance(unitPrice, rounding)
+    // totalTolerance(unitPrice, rounding): it depends on the unit price alone, which positions share, so it is
+    // worked out once per written price in a run.
+    let tolerance = run.tolerances.get(position.unitPrice)
+    if (tolerance === undefined) {
+      const value = Money.add(run.halfTotal, Money.multiply(run.halfQuantity, Money.abs(unitPrice)))
+      tolerance = { value, text: shortest(value) }
+      run.tolerances.set(position.unitPrice, tolerance)
+    }
     const difference = Money.abs(Money.subtract(product, total))
     // Printed with the decimals the total step needs ("0.01" → 2, "0.50" → 1, "10" → 0).
-    const expected = Money.formatAtLeast(
-      Money.roundToStep(product, rounding.total),
-      Money.normalize(rounding.total).scale
-    )
+    const expected = Money.formatAtLeast(Money.roundToStep(product, run.rounding.total), run.totalScale)
     evidence.expectedTotal = expected
-    evidence.roundingTolerance = shortest(tolerance)
-    if (Money.compare(difference, tolerance) > 0) {
+    evidence.roundingTolerance = tolerance.text
+    if (Money.compare(difference, tolerance.value) > 0) {
       findings.push({
         verdict: "RED",
         confidence: 95,
@@ -100,9 +129,13 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
   const band = context.referencePrices?.get(position.code)
   if (band === undefined) evidence.referenceBand = "none"
   else {
-    evidence.referenceBand = `${band.low}–${band.high}`
-    const low = Money.parse(band.low)
-    const high = Money.parse(band.high)
+    let parsed = run.bands.get(band)
+    if (parsed === undefined) {
+      parsed = { low: Money.parse(band.low), high: Money.parse(band.high), text: `${band.low}–${band.high}` }
+      run.bands.set(band, parsed)
+    }
+    evidence.referenceBand = parsed.text
+    const { low, high } = parsed
     if (unitPrice !== undefined && !Money.isZero(unitPrice) && low !== undefined && high !== undefined) {
       const price = unitPrice
       const below = Money.compare(price, low) < 0
@@ -124,6 +157,7 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
 
   return opinionFromFindings(
     position,
+    fingerprint,
     self,
     findings,
     {
@@ -138,6 +172,10 @@ const judge = (position: Position, context: AuditContext): ExpertOpinion => {
 }
 
 /** Judges every position. */
-export const costExpert = makeRuleExpert(self.role, self.name, (positions, context) =>
-  positions.map((p) => judge(p, context))
+export const costExpert = markBuiltIn(
+  makeRuleExpert(self.role, self.name, (positions, context) => {
+    const run = prepare(context)
+    const fingerprints = fingerprintsOf(positions)
+    return positions.map((p, i) => judge(p, fingerprints[i]!, run))
+  })
 )

@@ -25,6 +25,31 @@ export const opinionRef = (o: ExpertOpinion): OpinionRef => ({
   confidence: o.confidence
 })
 
+/**
+ * Equal refs shared within one audit. An audit of 100k positions names some 300k opinions in its resolutions, but
+ * only a few hundred distinct (role, expert, verdict, confidence) refs: one object each instead of one per mention.
+ */
+export type RefCache = Map<string, Array<OpinionRef | undefined>>
+
+/** `opinionRef`, from `cache` when given (refs are read-only values, so sharing them is safe). */
+export const cachedRef = (cache: RefCache | undefined, o: ExpertOpinion): OpinionRef => {
+  const role = roleOrder.indexOf(o.role)
+  if (cache === undefined || role < 0 || !Number.isInteger(o.confidence) || o.confidence < 0 || o.confidence > 100)
+    return opinionRef(o)
+  let refs = cache.get(o.expert)
+  if (refs === undefined) {
+    refs = []
+    cache.set(o.expert, refs)
+  }
+  const slot = (role * 3 + verdictLevel(o.verdict)) * 101 + o.confidence
+  let ref = refs[slot]
+  if (ref === undefined) {
+    ref = opinionRef(o)
+    refs[slot] = ref
+  }
+  return ref
+}
+
 /** 1 or 2 when the two opinions conflict under the threshold, else 0. Opinions of one expert never conflict. */
 export const conflictLevels = (a: ExpertOpinion, b: ExpertOpinion, conflictConfidence: number): 0 | 1 | 2 => {
   if (a.role === b.role && a.expert === b.expert) return 0
@@ -51,33 +76,63 @@ export interface ConflictReport {
   readonly conflicts: ReadonlyArray<AuditConflict>
 }
 
+const NO_ROLES: ReadonlyArray<ExpertRole> = Object.freeze([])
+
+const addRole = (roles: Array<Set<ExpertRole> | undefined>, i: number, role: ExpertRole): void => {
+  const set = roles[i]
+  if (set === undefined) roles[i] = new Set([role])
+  else set.add(role)
+}
+
+/**
+ * The conflicts among the opinions on one position, already in canonical order (`compareOpinions`): appends them to
+ * `conflicts` and returns the opinions with `conflictsWith` set. An opinion that conflicts with none and already says
+ * so is returned as it is — most opinions of an audit, so they are not copied.
+ */
+export const conflictsWithin = (
+  sorted: ReadonlyArray<ExpertOpinion>,
+  conflictConfidence: number,
+  conflicts: Array<AuditConflict>,
+  refs?: RefCache
+): ReadonlyArray<ExpertOpinion> => {
+  let roles: Array<Set<ExpertRole> | undefined> | undefined
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length; j++) {
+      const a = sorted[i]!
+      const b = sorted[j]!
+      const levels = conflictLevels(a, b, conflictConfidence)
+      if (levels === 0) continue
+      conflicts.push({ positionKey: a.positionKey, first: cachedRef(refs, a), second: cachedRef(refs, b), levels })
+      roles ??= []
+      addRole(roles, i, b.role)
+      addRole(roles, j, a.role)
+    }
+  }
+  let out: Array<ExpertOpinion> | undefined
+  for (let i = 0; i < sorted.length; i++) {
+    const o = sorted[i]!
+    const mine = roles?.[i]
+    if (mine === undefined && o.conflictsWith.length === 0) {
+      out?.push(o)
+      continue
+    }
+    out ??= sorted.slice(0, i)
+    out.push({ ...o, conflictsWith: mine === undefined ? NO_ROLES : roleOrder.filter((r) => mine.has(r)) })
+  }
+  return out ?? sorted
+}
+
 /** Finds every conflicting pair among opinions on the same position. Quadratic only within one position. */
 export const detectConflicts = (opinions: ReadonlyArray<ExpertOpinion>, conflictConfidence: number): ConflictReport => {
   const sorted = [...opinions].sort(compareOpinions)
   const conflicts: Array<AuditConflict> = []
-  const roles = sorted.map(() => new Set<ExpertRole>())
+  const out: Array<ExpertOpinion> = []
   let start = 0
   while (start < sorted.length) {
     let end = start
     while (end < sorted.length && sorted[end]!.positionKey === sorted[start]!.positionKey) end++
-    for (let i = start; i < end; i++) {
-      for (let j = i + 1; j < end; j++) {
-        const a = sorted[i]!
-        const b = sorted[j]!
-        const levels = conflictLevels(a, b, conflictConfidence)
-        if (levels === 0) continue
-        conflicts.push({ positionKey: a.positionKey, first: opinionRef(a), second: opinionRef(b), levels })
-        roles[i]!.add(b.role)
-        roles[j]!.add(a.role)
-      }
-    }
+    for (const o of conflictsWithin(sorted.slice(start, end), conflictConfidence, conflicts)) out.push(o)
     start = end
   }
-  return {
-    opinions: sorted.map((o, i) => ({
-      ...o,
-      conflictsWith: roleOrder.filter((r) => roles[i]!.has(r))
-    })),
-    conflicts
-  }
+  return { opinions: out, conflicts }
 }

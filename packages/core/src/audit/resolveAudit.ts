@@ -3,14 +3,28 @@
 // opinions are put in a canonical order first, so the order they arrive in never changes the outcome.
 import type { AuditPolicy } from "../contracts/AuditPolicy.ts"
 import type { AuditResolution } from "../contracts/AuditResolution.ts"
-import type { ExpertOpinion, ExpertRole, Verdict } from "../contracts/ExpertOpinion.ts"
+import type { ExpertOpinion, ExpertRole, OpinionRef, Verdict } from "../contracts/ExpertOpinion.ts"
 import { defaultAuditPolicy } from "./defaultAuditPolicy.ts"
-import { compareOpinions, conflictLevels, groupByPosition, opinionRef } from "./detectConflicts.ts"
+import { cachedRef, compareOpinions, conflictLevels, groupByPosition, type RefCache } from "./detectConflicts.ts"
 import { verdictLevel } from "./Finding.ts"
 
 export interface ResolveOptions {
   /** Current fingerprint per position key: opinions on another fingerprint are stale and left out. */
   readonly currentFingerprints?: ReadonlyMap<string, string> | undefined
+}
+
+const NO_REFS: ReadonlyArray<OpinionRef> = Object.freeze([])
+
+// The rationale most positions get, written once per (count, verdict) rather than once per position.
+const unanimousTexts = new Map<string, string>()
+const unanimousRationale = (count: number, verdict: Verdict): string => {
+  const key = `${count}${verdict}`
+  let text = unanimousTexts.get(key)
+  if (text === undefined) {
+    text = `Unanimous: all ${count} opinion(s) say ${verdict}.`
+    if (count <= 64) unanimousTexts.set(key, text)
+  }
+  return text
 }
 
 const mostSevere = (opinions: ReadonlyArray<ExpertOpinion>): Verdict =>
@@ -31,11 +45,20 @@ const needsReview = (rule: AuditResolution["rule"], rationale: string): Decision
   decidedBy: []
 })
 
+const firesVeto = (o: ExpertOpinion, policy: AuditPolicy): boolean => {
+  for (const v of policy.vetoes)
+    if (v.role === o.role && v.verdict === o.verdict && o.confidence >= v.minConfidence) return true
+  return false
+}
+
 const decide = (opinions: ReadonlyArray<ExpertOpinion>, policy: AuditPolicy): Decision => {
-  const fired = opinions.filter((o) =>
-    policy.vetoes.some((v) => v.role === o.role && v.verdict === o.verdict && o.confidence >= v.minConfidence)
-  )
-  if (fired.length > 0) {
+  let fired: Array<ExpertOpinion> | undefined
+  for (const o of opinions) {
+    if (!firesVeto(o, policy)) continue
+    if (fired === undefined) fired = [o]
+    else fired.push(o)
+  }
+  if (fired !== undefined) {
     const status = mostSevere(fired)
     const deciders = fired.filter((o) => o.verdict === status)
     return {
@@ -48,8 +71,8 @@ const decide = (opinions: ReadonlyArray<ExpertOpinion>, policy: AuditPolicy): De
     }
   }
 
-  const orchestrators = opinions.filter((o) => o.role === "orchestrator")
-  if (policy.orchestratorDecides && orchestrators.length > 0) {
+  const orchestrators = policy.orchestratorDecides ? opinions.filter((o) => o.role === "orchestrator") : []
+  if (orchestrators.length > 0) {
     // Highest confidence decides; between equally sure orchestrators the more severe verdict does.
     const chosen = orchestrators.reduce((best, o) =>
       o.confidence > best.confidence ||
@@ -73,7 +96,7 @@ const decide = (opinions: ReadonlyArray<ExpertOpinion>, policy: AuditPolicy): De
       status: first.verdict,
       confidence: Math.round(opinions.reduce((sum, o) => sum + o.confidence, 0) / opinions.length),
       rule: "unanimous",
-      rationale: `Unanimous: all ${opinions.length} opinion(s) say ${first.verdict}.`,
+      rationale: unanimousRationale(opinions.length, first.verdict),
       needsReview: false,
       decidedBy: opinions
     }
@@ -130,12 +153,29 @@ export const resolvePosition = (
   opinions: ReadonlyArray<ExpertOpinion>,
   policy: AuditPolicy = defaultAuditPolicy,
   currentFingerprint?: string
+): AuditResolution =>
+  resolveSorted(
+    positionKey,
+    opinions.filter((o) => o.positionKey === positionKey).sort(compareOpinions),
+    policy,
+    currentFingerprint
+  )
+
+/** `resolvePosition` for opinions that are all on `positionKey` and already in canonical order. */
+export const resolveSorted = (
+  positionKey: string,
+  sorted: ReadonlyArray<ExpertOpinion>,
+  policy: AuditPolicy,
+  currentFingerprint: string | undefined,
+  refs?: RefCache
 ): AuditResolution => {
-  const sorted = opinions.filter((o) => o.positionKey === positionKey).sort(compareOpinions)
   const fresh =
-    currentFingerprint === undefined ? sorted : sorted.filter((o) => o.positionFingerprint === currentFingerprint)
+    currentFingerprint === undefined || sorted.every((o) => o.positionFingerprint === currentFingerprint)
+      ? sorted
+      : sorted.filter((o) => o.positionFingerprint === currentFingerprint)
   const staleOpinionCount = sorted.length - fresh.length
-  const fingerprints = new Set(fresh.map((o) => o.positionFingerprint))
+  const fingerprint = fresh[0]?.positionFingerprint
+  const oneFingerprint = fresh.every((o) => o.positionFingerprint === fingerprint)
   const decision: Decision =
     sorted.length === 0
       ? needsReview("no-opinions", "No expert judged this position.")
@@ -144,22 +184,23 @@ export const resolvePosition = (
             "stale",
             `All ${sorted.length} opinion(s) judged an older version of the position; audit it again.`
           )
-        : fingerprints.size > 1
+        : !oneFingerprint
           ? needsReview("stale", "The opinions judged different versions of the position; audit it again.")
           : decide(fresh, policy)
-  const dissent = decision.rule === "stale" ? [] : fresh.filter((o) => o.verdict !== decision.status).map(opinionRef)
+  const dissenting = decision.rule === "stale" ? [] : fresh.filter((o) => o.verdict !== decision.status)
+  const dissent = dissenting.length === 0 ? NO_REFS : dissenting.map((o) => cachedRef(refs, o))
   const dissentText =
     dissent.length === 0
       ? ""
       : ` Dissent: ${dissent.map((d) => `${d.role} ${d.verdict} at ${d.confidence}`).join("; ")}.`
   return {
     positionKey,
-    positionFingerprint: currentFingerprint ?? (fingerprints.size === 1 ? [...fingerprints][0]! : null),
+    positionFingerprint: currentFingerprint ?? (fingerprint !== undefined && oneFingerprint ? fingerprint : null),
     status: decision.status,
     confidence: decision.confidence,
     rule: decision.rule,
     rationale: decision.rationale + dissentText,
-    decidedBy: decision.decidedBy.map(opinionRef),
+    decidedBy: decision.decidedBy.map((o) => cachedRef(refs, o)),
     dissent,
     needsReview: decision.needsReview,
     opinionCount: fresh.length,

@@ -2,11 +2,11 @@
 import * as Money from "../budget/Money.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
-import type { AuditContext } from "./AuditContext.ts"
 import { roundingOf } from "./AuditContext.ts"
-import { makeRuleExpert } from "./Expert.ts"
+import { makeRuleExpert, markBuiltIn } from "./Expert.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
+import { fingerprintsOf } from "./positionFingerprint.ts"
 
 const self = { role: "structural", name: "builtin.structural" } as const
 
@@ -23,16 +23,18 @@ const countedLines = (p: Position): ReadonlyArray<Position["takeoff"][number]> =
   return conversion === undefined ? p.takeoff.filter((l) => !SUBTOTAL.test(l.text)) : [conversion]
 }
 
-const judge = (p: Position, context: AuditContext): ExpertOpinion | undefined => {
+const judge = (p: Position, fingerprint: string, step: Money.Money): ExpertOpinion | undefined => {
+  // Most positions have no take-off at all: nothing to judge, nothing to allocate.
+  if (p.takeoff.length === 0) return undefined
   const lines = countedLines(p)
-  const known = lines.flatMap((l) => {
+  const known: Array<Money.Money> = []
+  for (const l of lines) {
     const value = l.quantity === null ? undefined : Money.parse(l.quantity)
-    return value === undefined ? [] : [value]
-  })
+    if (value !== undefined) known.push(value)
+  }
   const quantity = Money.parse(p.quantity)
   if (known.length === 0 || quantity === undefined) return undefined
   const unknown = lines.length - known.length
-  const step = roundingOf(context).quantity
   const sum = Money.sum(known)
   // Each line and the quantity itself may each have been rounded to the quantity's step: half a step each.
   const tolerance = Money.multiply(step, Money.make(5n * BigInt(known.length + 1), 1))
@@ -67,6 +69,7 @@ const judge = (p: Position, context: AuditContext): ExpertOpinion | undefined =>
   }
   return opinionFromFindings(
     p,
+    fingerprint,
     self,
     findings,
     { confidence: 90, reasoning: "The quantity take-off lines add up to the quantity within rounding." },
@@ -75,6 +78,15 @@ const judge = (p: Position, context: AuditContext): ExpertOpinion | undefined =>
 }
 
 /** Judges positions that have at least one take-off line with a value. */
-export const structuralExpert = makeRuleExpert(self.role, self.name, (positions, context) =>
-  positions.flatMap((p) => judge(p, context) ?? [])
+export const structuralExpert = markBuiltIn(
+  makeRuleExpert(self.role, self.name, (positions, context) => {
+    const step = roundingOf(context).quantity
+    const out: Array<ExpertOpinion> = []
+    const fingerprints = fingerprintsOf(positions)
+    for (let i = 0; i < positions.length; i++) {
+      const opinion = judge(positions[i]!, fingerprints[i]!, step)
+      if (opinion !== undefined) out.push(opinion)
+    }
+    return out
+  })
 )

@@ -28,12 +28,30 @@ export const make = (units: bigint, scale: number): Money => ({ units, scale })
 
 export const zero: Money = make(0n, 0)
 
-/** Parses a decimal string with a point ("-12.50"); undefined for anything else (commas, exponents, spaces). */
+/**
+ * Parses a decimal string with a point ("-12.50"); undefined for anything else (commas, exponents, spaces).
+ * Up to 15 digits (every quantity, price and total of a budget) are read in one pass into a double, which holds
+ * them exactly, and converted once; longer numbers go through the string.
+ */
 export const parse = (input: string): Money | undefined => {
+  const n = input.length
+  const negative = input.charCodeAt(0) === 45
+  let i = negative ? 1 : 0
+  const start = i
+  let dot = -1
+  let value = 0
+  for (; i < n; i++) {
+    const c = input.charCodeAt(i)
+    if (c >= 48 && c <= 57) value = value * 10 + (c - 48)
+    else if (c === 46 && dot < 0 && i > start && i + 1 < n) dot = i
+    else return undefined
+  }
+  if (i === start) return undefined
+  const digits = n - start - (dot < 0 ? 0 : 1)
+  const scale = dot < 0 ? 0 : n - dot - 1
+  if (digits <= 15) return make(BigInt(negative ? -value : value), scale)
   if (!DECIMAL.test(input)) return undefined
-  const dot = input.indexOf(".")
-  if (dot < 0) return make(BigInt(input), 0)
-  return make(BigInt(input.slice(0, dot) + input.slice(dot + 1)), input.length - dot - 1)
+  return dot < 0 ? make(BigInt(input), 0) : make(BigInt(input.slice(0, dot) + input.slice(dot + 1)), scale)
 }
 
 /** Parses a string the caller already knows is a decimal (e.g. a decoded DecimalString); throws a defect otherwise. */

@@ -5,6 +5,7 @@ import { normalizeUnit } from "../budget/units.ts"
 import type { MatchStage } from "../contracts/BudgetDiff.ts"
 import type { Position } from "../contracts/Position.ts"
 import { diceSimilarity, trigrams } from "./descriptionSimilarity.ts"
+import { uniqueKeyIndex } from "./keyIndex.ts"
 import { normalizeDescription } from "./normalizeDescription.ts"
 
 /**
@@ -72,6 +73,11 @@ export const matchPositions = (before: ReadonlyArray<Position>, after: ReadonlyA
     matchLaterStages(state)
     return finish(state)
   }
+  return matchPositionsSorted(before, after)
+}
+
+/** The four stages over both lists sorted first: what `matchPositions` does when keys repeat, and its reference. */
+export const matchPositionsSorted = (before: ReadonlyArray<Position>, after: ReadonlyArray<Position>): Matching => {
   const state = start(before, after, [])
   matchExact(state, "key", (p) => p.positionKey)
   matchLaterStages(state)
@@ -92,11 +98,10 @@ const matchUniqueKeys = (
 ):
   | { readonly pairs: Array<MatchedPair>; readonly restBefore: Array<Position>; readonly restAfter: Array<Position> }
   | undefined => {
-  const beforeKeys = new Set<string>()
-  for (let b = 0; b < before.length; b++) beforeKeys.add(before[b]!.positionKey)
-  if (beforeKeys.size !== before.length) return undefined
+  const index = uniqueKeyIndex(before)
+  if (index === undefined) return undefined
+  const taken = new Uint8Array(before.length)
   const pairs: Array<MatchedPair> = []
-  const leftBefore: Array<Position> = []
   const leftAfter: Array<Position> = []
   let b = 0
   let a = 0
@@ -104,42 +109,34 @@ const matchUniqueKeys = (
     const x = before[b]!
     const y = after[a]!
     if (x.positionKey === y.positionKey) {
+      taken[b] = 1
       pairs.push(keyPair(x, y))
       b++
       a++
-    } else if (b + 1 < before.length && before[b + 1]!.positionKey === y.positionKey) {
-      leftBefore.push(x)
-      b++
-    } else if (a + 1 < after.length && after[a + 1]!.positionKey === x.positionKey) {
-      leftAfter.push(y)
-      a++
-    } else {
-      leftBefore.push(x)
+    } else if (b + 1 < before.length && before[b + 1]!.positionKey === y.positionKey) b++
+    else if (a + 1 < after.length && after[a + 1]!.positionKey === x.positionKey) leftAfter.push(after[a++]!)
+    else {
       leftAfter.push(y)
       b++
       a++
     }
   }
-  while (b < before.length) leftBefore.push(before[b++]!)
   while (a < after.length) leftAfter.push(after[a++]!)
 
-  const waiting = new Map<string, number>()
-  for (let i = 0; i < leftBefore.length; i++) waiting.set(leftBefore[i]!.positionKey, i)
-  const taken = new Uint8Array(leftBefore.length)
+  // What the walk left: looked up by key. A before position already paired means the key repeats in `after`.
   const restAfter: Array<Position> = []
   for (const position of leftAfter) {
-    const i = waiting.get(position.positionKey)
-    if (i === undefined) {
-      // Its key's before position is already paired with another after position: the key repeats in `after`.
-      if (beforeKeys.has(position.positionKey)) return undefined
-      restAfter.push(position)
-    } else if (taken[i] === 1) return undefined
+    const i = index.find(position.positionKey)
+    if (i < 0) restAfter.push(position)
+    else if (taken[i] === 1) return undefined
     else {
       taken[i] = 1
-      pairs.push(keyPair(leftBefore[i]!, position))
+      pairs.push(keyPair(before[i]!, position))
     }
   }
-  return { pairs, restBefore: leftBefore.filter((_, i) => taken[i] === 0), restAfter }
+  const restBefore: Array<Position> = []
+  for (let i = 0; i < before.length; i++) if (taken[i] === 0) restBefore.push(before[i]!)
+  return { pairs, restBefore, restAfter }
 }
 
 /** The place, content and fuzzy stages over what the key stage left. */

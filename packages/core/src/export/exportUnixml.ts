@@ -37,6 +37,17 @@ const SUBTOTAL = /^\s*(mezi)?součet\b/iu
 const lineKind = (line: TakeoffLine): string =>
   line.quantity === null ? "POZNAMKA" : SUBTOTAL.test(line.text) ? "SOUCET" : "VYRAZ"
 
+// The importer writes a line that belongs to a figure as "F0001: 100,8" (kod_figury, then the expression).
+const FIGURE_LINE = /^([\p{L}_][\p{L}\p{N}_]*): (.*)$/su
+
+/** vyraz and kod_figury of a line: a figure's line is split back into its code and expression. */
+const lineText = (line: TakeoffLine): string => {
+  const figure = line.quantity === null ? null : FIGURE_LINE.exec(line.text)
+  return figure === null
+    ? `${el("vyraz", line.text)}<kod_figury></kod_figury>`
+    : `${el("vyraz", figure[2]!)}${el("kod_figury", figure[1]!)}`
+}
+
 const position = (p: Position, part: string): string => {
   const takeoff =
     p.takeoff.length === 0
@@ -44,7 +55,7 @@ const position = (p: Position, part: string): string => {
       : `<typ_mnozstvi>VV</typ_mnozstvi><vykaz_vymer>${el("soucet_radku", "NE")}<radky_vykazu_vymer>${p.takeoff
           .map(
             (l) =>
-              `<radek_vykazu_vymer>${el("typ_radku", lineKind(l))}${el("vyraz", l.text)}<kod_figury></kod_figury>${el("prevzit_mnozstvi", "NE")}</radek_vykazu_vymer>`
+              `<radek_vykazu_vymer>${el("typ_radku", lineKind(l))}${lineText(l)}${el("prevzit_mnozstvi", "NE")}</radek_vykazu_vymer>`
           )
           .join("")}</radky_vykazu_vymer></vykaz_vymer>`
   return (

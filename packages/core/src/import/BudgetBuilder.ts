@@ -26,6 +26,12 @@ export interface PositionDraft {
 
 interface DraftEntry {
   readonly draft: PositionDraft
+  /** Amounts set after the position was added (setAmounts); the draft's own otherwise. */
+  amounts: {
+    readonly quantity: Money.Money | null
+    readonly unitPrice: Money.Money | null
+    readonly total: Money.Money | null
+  } | null
   readonly takeoff: Array<TakeoffLine>
   readonly notes: Array<string>
 }
@@ -40,6 +46,18 @@ interface ObjectEntry {
 interface ProblemEntry {
   readonly problem: Omit<ImportProblem, "positionKey">
   readonly position: number | null
+}
+
+/**
+ * The canonical text of a value as a DecimalString. canonical() never writes more than 12 fraction digits, so only
+ * the integer digits (at most 30) need checking; the Schema check runs only for a value that fails it, to report it.
+ */
+const decimalString = (value: Money.Money, minScale = 0): DecimalString => {
+  const text = canonical(value, minScale)
+  const dot = text.indexOf(".")
+  const integerDigits = (dot < 0 ? text.length : dot) - (text.startsWith("-") ? 1 : 0)
+  // Checked just above: the pattern's only other constraints hold for every canonical() output.
+  return integerDigits <= 30 ? (text as DecimalString) : DecimalString.make(text)
 }
 
 /** Fraction digits always shown, so the same value reads the same whatever file it came from. */
@@ -122,7 +140,7 @@ export class BudgetBuilder {
   /** Adds a position; returns its index for take-off lines, notes and problems. */
   position(draft: PositionDraft): number {
     this.object(draft.objectCode, "")
-    this.drafts.push({ draft, takeoff: [], notes: [] })
+    this.drafts.push({ draft, amounts: null, takeoff: [], notes: [] })
     return this.drafts.length - 1
   }
 
@@ -133,8 +151,7 @@ export class BudgetBuilder {
     unitPrice: Money.Money | null,
     total: Money.Money | null = null
   ): void {
-    const entry = this.drafts[position]!
-    this.drafts[position] = { ...entry, draft: { ...entry.draft, quantity, unitPrice, total } }
+    this.drafts[position]!.amounts = { quantity, unitPrice, total }
   }
 
   /** Adds a quantity take-off line; a line with neither text nor value (KROS writes blank ones) carries nothing. */
@@ -142,7 +159,7 @@ export class BudgetBuilder {
     if (text === "" && quantity === null) return
     this.drafts[position]!.takeoff.push({
       text,
-      quantity: quantity === null ? null : DecimalString.make(canonical(quantity))
+      quantity: quantity === null ? null : decimalString(quantity)
     })
   }
 
@@ -168,14 +185,15 @@ export class BudgetBuilder {
     const counts = new Map<string, number>()
     const positions: Array<Position> = this.drafts.map((entry, index) => {
       const d = entry.draft
-      const computed = Money.roundToStep(Money.multiply(d.quantity ?? Money.zero, d.unitPrice ?? Money.zero), step)
-      const total = d.total ?? computed
-      if (d.total !== null && Money.compare(d.total, computed) !== 0)
+      const { quantity, unitPrice, total: stated } = entry.amounts ?? d
+      const computed = Money.roundToStep(Money.multiply(quantity ?? Money.zero, unitPrice ?? Money.zero), step)
+      const total = stated ?? computed
+      if (stated !== null && Money.compare(stated, computed) !== 0)
         this.problem(
           "total-mismatch",
-          `The stated total ${canonical(d.total, 2)} differs from quantity × unit price = ${canonical(computed, 2)}; the stated total is kept.`,
+          `The stated total ${canonical(stated, 2)} differs from quantity × unit price = ${canonical(computed, 2)}; the stated total is kept.`,
           d.location,
-          canonical(d.total),
+          canonical(stated),
           index
         )
       totals.set(d.objectCode, Money.add(totals.get(d.objectCode) ?? Money.zero, total))
@@ -190,9 +208,9 @@ export class BudgetBuilder {
         catalog: d.catalog,
         description: d.description,
         unit: d.unit,
-        quantity: DecimalString.make(canonical(d.quantity ?? Money.zero, DISPLAY_SCALE.quantity)),
-        unitPrice: DecimalString.make(canonical(d.unitPrice ?? Money.zero, DISPLAY_SCALE.unitPrice)),
-        total: DecimalString.make(canonical(total, DISPLAY_SCALE.total)),
+        quantity: decimalString(quantity ?? Money.zero, DISPLAY_SCALE.quantity),
+        unitPrice: decimalString(unitPrice ?? Money.zero, DISPLAY_SCALE.unitPrice),
+        total: decimalString(total, DISPLAY_SCALE.total),
         takeoff: entry.takeoff,
         note: entry.notes.join("\n"),
         kind: d.kind,
@@ -204,9 +222,8 @@ export class BudgetBuilder {
     const objects: Array<BudgetObject> = [...this.objects.values()].map((o) => ({
       code: o.code,
       name: o.name,
-      total: DecimalString.make(canonical(totals.get(o.code) ?? Money.zero, DISPLAY_SCALE.total)),
-      declaredTotal:
-        o.declaredTotal === null ? null : DecimalString.make(canonical(o.declaredTotal, DISPLAY_SCALE.total)),
+      total: decimalString(totals.get(o.code) ?? Money.zero, DISPLAY_SCALE.total),
+      declaredTotal: o.declaredTotal === null ? null : decimalString(o.declaredTotal, DISPLAY_SCALE.total),
       positionCount: counts.get(o.code) ?? 0,
       sections: [...o.sections.values()]
     }))

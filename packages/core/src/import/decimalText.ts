@@ -61,7 +61,32 @@ const groupedDot = /^\d{1,3}(\.\d{3}){2,}(,\d+)?$/
  * `decimalSeparator` says what a lone "," means when it could also group thousands ("1,234"). Returns undefined
  * when the text is not a number (the caller reports it); callers treat "" as a missing value before calling.
  */
-export const parseNumberText = (raw: string, decimalSeparator: "," | "."): Money.Money | undefined => {
+export const parseNumberText = (raw: string, decimalSeparator: "," | "."): Money.Money | undefined =>
+  plainNumber(raw, decimalSeparator) ?? parseFormattedNumber(raw, decimalSeparator)
+
+/**
+ * The common case read without regular expressions or copies: optional "-", digits, and optionally the decimal
+ * separator and more digits ("1234,50" with "," — or "12.5" with "."). Undefined for anything else, which the full
+ * reader handles.
+ */
+const plainNumber = (text: string, decimalSeparator: "," | "."): Money.Money | undefined => {
+  const n = text.length
+  let i = text.charCodeAt(0) === 45 ? 1 : 0
+  const start = i
+  let dot = -1
+  const separator = decimalSeparator === "," ? 44 : 46
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 48 && c <= 57) continue
+    if (c === separator && dot < 0 && i > start && i + 1 < n) dot = i
+    else return undefined
+  }
+  if (i === start || n - start > 30) return undefined
+  if (dot < 0) return Money.make(BigInt(text), 0)
+  return Money.make(BigInt(text.slice(0, dot) + text.slice(dot + 1)), n - dot - 1)
+}
+
+const parseFormattedNumber = (raw: string, decimalSeparator: "," | "."): Money.Money | undefined => {
   let text = raw.trim().replace(/^−/, "-").replace(currencySuffix, "").replace(spaces, "")
   let sign = ""
   if (text.startsWith("-") || text.startsWith("+")) {

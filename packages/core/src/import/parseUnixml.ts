@@ -9,7 +9,7 @@ import { BudgetBuilder, location } from "./BudgetBuilder.ts"
 import { parseNumberText } from "./decimalText.ts"
 import { type ImportContext, importError } from "./ImportContext.ts"
 import { parseDate } from "./parseDate.ts"
-import { type PositionRecord, readUnixmlTree } from "./readUnixmlTree.ts"
+import { type PositionRecord, readUnixmlTree, type SourceRecord, type UnixmlTree } from "./readUnixmlTree.ts"
 import { childElement, childElements, childText, type XmlElement } from "./readXml.ts"
 import { evaluateTakeoffLines } from "./unixmlTakeoff.ts"
 
@@ -26,7 +26,7 @@ interface Sources {
   readonly materials: Map<string, ItemSource>
 }
 
-const readSources = (objekt: XmlElement, parent: Sources | null): Sources => {
+const readSources = (tree: UnixmlTree, objekt: XmlElement, parent: Sources | null): Sources => {
   const sources: Sources = {
     sections: new Map(parent?.sections),
     works: new Map(parent?.works),
@@ -34,18 +34,19 @@ const readSources = (objekt: XmlElement, parent: Sources | null): Sources => {
   }
   const zdroje = childElement(objekt, "zdroje")
   if (zdroje === undefined) return sources
-  for (const d of childElements(childElement(zdroje, "zdroje_dily") ?? zdroje, "zdroj_dil"))
-    sources.sections.set(childText(d, "kod_dilu"), childText(d, "nazev_dilu"))
-  const item = (z: XmlElement): ItemSource => ({
-    shortDescription: childText(z, "zkraceny_popis_polozky"),
-    fullDescription: childText(z, "plny_popis_polozky"),
-    unit: childText(z, "merna_jednotka"),
-    catalog: childText(z, "cenova_soustava")
+  const field = (record: SourceRecord, name: string): string => record.get(name) ?? ""
+  for (const d of tree.sourcesOf(childElement(zdroje, "zdroje_dily") ?? zdroje, "zdroj_dil"))
+    sources.sections.set(field(d, "kod_dilu"), field(d, "nazev_dilu"))
+  const item = (z: SourceRecord): ItemSource => ({
+    shortDescription: field(z, "zkraceny_popis_polozky"),
+    fullDescription: field(z, "plny_popis_polozky"),
+    unit: field(z, "merna_jednotka"),
+    catalog: field(z, "cenova_soustava")
   })
-  for (const z of childElements(childElement(zdroje, "zdroje_konstrukce") ?? zdroje, "zdroj_konstrukce"))
-    sources.works.set(childText(z, "kod_polozky"), item(z))
-  for (const z of childElements(childElement(zdroje, "zdroje_materialy") ?? zdroje, "zdroj_material"))
-    sources.materials.set(childText(z, "kod_polozky"), item(z))
+  for (const z of tree.sourcesOf(childElement(zdroje, "zdroje_konstrukce") ?? zdroje, "zdroj_konstrukce"))
+    sources.works.set(field(z, "kod_polozky"), item(z))
+  for (const z of tree.sourcesOf(childElement(zdroje, "zdroje_materialy") ?? zdroje, "zdroj_material"))
+    sources.materials.set(field(z, "kod_polozky"), item(z))
   return sources
 }
 
@@ -221,7 +222,7 @@ export const parseUnixml = (text: string, ctx: ImportContext): ParsedBudget => {
   const readObject = (objekt: XmlElement, path: string, parent: Sources | null, parentFigures: Figures | null) => {
     const code = childText(objekt, "kod_objektu")
     builder.object(code, childText(objekt, "nazev_objektu"))
-    const sources = readSources(objekt, parent)
+    const sources = readSources(tree, objekt, parent)
     const figures = readFigures(objekt, parentFigures, quantityStep)
     const figure: FigureOf = (name) => figures.get(name)
     readPositions(childElement(objekt, "polozky"), path, code, "", sources, figure)

@@ -1,6 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { isStale, positionFingerprint } from "../../src/audit/positionFingerprint.ts"
+import { canonicalDecimal, isStale, positionFingerprint } from "../../src/audit/positionFingerprint.ts"
+import * as Money from "../../src/budget/Money.ts"
 import { pos } from "./fixtures/positions.ts"
 
 describe("positionFingerprint", () => {
@@ -56,5 +57,47 @@ describe("positionFingerprint", () => {
     const judged = { positionFingerprint: positionFingerprint(pos()) }
     expect(isStale(judged, pos())).toBe(false)
     expect(isStale(judged, pos({ quantity: "11" }))).toBe(true)
+  })
+})
+
+// Computed with the recipe as first released (Money.parse/formatAtLeast and Array.join), before it was rewritten
+// for speed: the rewrite must give the same fingerprints.
+const PINNED = "fp1:8ac961a7b7650032"
+const PINNED_WITH_TAKEOFF = "fp1:bc2c3e3d9f39bb6b"
+
+describe("positionFingerprint recipe", () => {
+  it("canonicalDecimal equals Money.formatAtLeast(Money.parse(text)), and keeps non-decimals as written", () => {
+    const decimalLike = fc
+      .tuple(
+        fc.constantFrom("", "-", "+"),
+        fc.stringMatching(/^[0-9]{0,6}$/),
+        fc.constantFrom("", ".", ","),
+        fc.stringMatching(/^[0-9]{0,6}$/),
+        fc.constantFrom("", " ", "e3")
+      )
+      .map((parts) => parts.join(""))
+    fc.assert(
+      fc.property(fc.oneof(decimalLike, fc.string()), (text) => {
+        const m = Money.parse(text)
+        expect(canonicalDecimal(text)).toBe(m === undefined ? text : Money.formatAtLeast(m))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("is pinned: stored fingerprints stay valid across releases", () => {
+    // A change here makes every stored verdict and override stale; bump the "fp1:" prefix instead.
+    expect(positionFingerprint(pos())).toBe(PINNED)
+    expect(
+      positionFingerprint(
+        pos({
+          quantity: "010.500",
+          takeoff: [
+            { text: "2*5,25", quantity: "10.50" },
+            { text: "x", quantity: null }
+          ]
+        })
+      )
+    ).toBe(PINNED_WITH_TAKEOFF)
   })
 })

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { AuditContext } from "../../src/audit/AuditContext.ts"
-import { standardsExpert, usualUnitsFor } from "../../src/audit/standardsExpert.ts"
+import { budgetUnitsByCode, standardsExpert, usualUnitsFor } from "../../src/audit/standardsExpert.ts"
 import { makeTskpClassifier } from "../../src/audit/TskpClassifier.ts"
 import type { Position } from "../../src/contracts/Position.ts"
 import { pos } from "./fixtures/positions.ts"
@@ -88,5 +88,66 @@ describe("standardsExpert", () => {
     expect(usualUnitsFor("121151113", map)).toEqual(["m2"])
     expect(usualUnitsFor("131", map)).toEqual(["m3"])
     expect(usualUnitsFor("2", map)).toBeUndefined()
+  })
+
+  describe("the unit the same code carries elsewhere in the budget", () => {
+    const at = (i: number, unit: string, code = "274313611") =>
+      pos({ positionKey: `p${i}`, number: `${i}`, code, unit })
+
+    it("flags a position whose unit differs from the one most positions with its code use, AMBER", () => {
+      const positions = [at(1, "m3"), at(2, "M3"), at(3, "m³"), at(4, "m2"), at(5, "t", "999")]
+      const opinions = run(positions, {})
+      expect(opinions.map((o) => [o.positionKey, o.verdict])).toEqual([["p4", "AMBER"]])
+      const [flagged] = opinions
+      expect(flagged!.confidence).toBe(60)
+      expect(flagged!.issues.map((i) => i.type)).toEqual(["unit-differs-in-budget"])
+      expect(flagged!.evidence.budgetUnits).toBe("m3 ×3, m2 ×1")
+      expect(flagged!.reasoning).toContain("3 of the 4 positions with code 274313611")
+      expect(flagged!.issues[0]!.suggestion).toContain("m3")
+    })
+
+    it("compares units by meaning (kus = ks, bm = m) and says nothing on a tie or when all agree", () => {
+      expect(run([at(1, "kus"), at(2, "ks"), at(3, "KS")], {})).toEqual([])
+      expect(run([at(1, "m2"), at(2, "m3")], {})).toEqual([])
+      expect(run([at(1, "m2"), at(2, "m2"), at(3, "m3"), at(4, "m3")], {})).toEqual([])
+      expect(run([at(1, "bm"), at(2, "m"), at(3, "m2")], {}).map((o) => o.positionKey)).toEqual(["p3"])
+    })
+
+    it("ignores positions without a code or a unit, and leaves codes the caller's table covers to the table", () => {
+      expect(run([at(1, "m3"), at(2, "m3"), at(3, ""), at(4, "m2", "")], {})).toEqual([])
+      // The table says m2 for this code: its RED mismatch decides, the budget's majority (m3) is not consulted.
+      const usualUnits = new Map([["2743", "m2"]])
+      const opinions = run([at(1, "m3"), at(2, "m3"), at(3, "m2")], { usualUnits })
+      expect(opinions.map((o) => [o.positionKey, o.verdict, o.issues.map((i) => i.type)])).toEqual([
+        ["p1", "RED", ["unit-mismatch"]],
+        ["p2", "RED", ["unit-mismatch"]],
+        ["p3", "GREEN", []]
+      ])
+    })
+
+    it("adds to the TSKP check of a work position rather than replacing it", () => {
+      const positions = [at(1, "m2", "121151113"), at(2, "m2", "121151113"), at(3, "m3", "121151113")]
+      const opinions = run(positions, { tskp })
+      expect(opinions.map((o) => o.verdict)).toEqual(["GREEN", "GREEN", "AMBER"])
+      expect(opinions[2]!.evidence).toEqual({ tskpClass: "12115 Sejmutí ornice strojně", budgetUnits: "m2 ×2, m3 ×1" })
+      expect(opinions[0]!.evidence).toEqual({ tskpClass: "12115 Sejmutí ornice strojně" })
+    })
+
+    it("reports the units of each mixed code of a batch (budgetUnitsByCode)", () => {
+      const units = budgetUnitsByCode([at(1, "m3"), at(2, "m2"), at(3, "m3"), at(4, "t", "5"), at(5, "t", "5")])
+      expect([...units]).toEqual([
+        [
+          "274313611",
+          {
+            majority: "m3",
+            counts: [
+              ["m3", 2],
+              ["m2", 1]
+            ],
+            total: 3
+          }
+        ]
+      ])
+    })
   })
 })

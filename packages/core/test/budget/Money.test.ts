@@ -114,4 +114,26 @@ describe("Money", () => {
       )
     )
   })
+
+  it("parse reads exactly the strings /^-?\\d+(\\.\\d+)?$/ accepts, fast path or not (property)", () => {
+    const reference = (text: string): Money.Money | undefined => {
+      if (!/^-?\d+(\.\d+)?$/.test(text)) return undefined
+      const dot = text.indexOf(".")
+      return dot < 0
+        ? Money.make(BigInt(text), 0)
+        : Money.make(BigInt(text.slice(0, dot) + text.slice(dot + 1)), text.length - dot - 1)
+    }
+    const decimalish = fc
+      .array(fc.constantFrom("0", "1", "5", "9", ".", "-", " ", "e", ","), { maxLength: 22 })
+      .map((chars) => chars.join(""))
+    fc.assert(
+      fc.property(fc.oneof(decimalish, fc.string(), fc.bigInt().map(String)), (text) => {
+        const expected = reference(text)
+        const got = Money.parse(text)
+        if (expected === undefined) expect(got).toBeUndefined()
+        else expect(got).toEqual(expected)
+      }),
+      { numRuns: 5000 }
+    )
+  })
 })

@@ -43,11 +43,14 @@ const throughUnixml = (positions: ReadonlyArray<Position>): Array<Position> => {
     takeoff: evaluateTakeoffLines(
       p.takeoff
         .filter((t) => t.text !== "")
-        .map((t) => ({
-          kind: t.quantity === null ? "POZNAMKA" : /^\s*(mezi)?součet\b/iu.test(t.text) ? "SOUCET" : "VYRAZ",
-          expression: t.text,
-          figure: ""
-        })),
+        .map((t) => {
+          const kind = t.quantity === null ? "POZNAMKA" : /^\s*(mezi)?součet\b/iu.test(t.text) ? "SOUCET" : "VYRAZ"
+          // A valued line "CODE: expression" travels as a figure's line (kod_figury + vyraz).
+          const figure = kind === "POZNAMKA" ? null : /^([\p{L}_][\p{L}\p{N}_]*): (.*)$/su.exec(t.text)
+          return figure === null
+            ? { kind, expression: t.text, figure: "" }
+            : { kind, expression: figure[2]!, figure: figure[1]! }
+        }),
       (name) => {
         const value = figures.get(`${p.objectCode}\u0000${name}`)
         return value === undefined || value === null ? undefined : Money.parseUnsafe(value)

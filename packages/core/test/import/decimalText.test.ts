@@ -1,5 +1,6 @@
 // Decimal text: how budgets write numbers, spreadsheet doubles, canonical text (the arithmetic is Money.test's).
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import * as Money from "../../src/budget/Money.ts"
 import { canonical, fromSpreadsheetNumber, parseNumberText } from "../../src/import/decimalText.ts"
 
@@ -41,5 +42,21 @@ describe("decimalText", () => {
     expect(canonical(Money.parseUnsafe("0.21807800"), 3)).toBe("0.218078")
     expect(canonical(Money.parseUnsafe("-0.000"), 2)).toBe("0.00")
     expect(canonical(Money.parseUnsafe("0.1234567890123456"), 2)).toBe("0.123456789012")
+  })
+
+  it("reads plain numbers (the fast path) exactly, with either separator (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.stringMatching(/^[0-9]{1,14}$/),
+        fc.option(fc.stringMatching(/^[0-9]{1,12}$/), { nil: undefined }),
+        fc.constantFrom<"," | ".">(",", "."),
+        (negative, whole, fraction, sep) => {
+          const raw = `${negative ? "-" : ""}${whole}${fraction === undefined ? "" : `${sep}${fraction}`}`
+          const expected = Money.make(BigInt(`${negative ? "-" : ""}${whole}${fraction ?? ""}`), fraction?.length ?? 0)
+          expect(parseNumberText(raw, sep)).toEqual(expected)
+        }
+      )
+    )
   })
 })

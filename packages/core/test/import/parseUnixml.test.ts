@@ -110,6 +110,90 @@ describe("UNIXML import (synthetic)", () => {
   })
 })
 
+/** A one-object UNIXML with the given figures and positions (polozka bodies without the <polozka> tags). */
+const unixml = (figures: string, ...positions: ReadonlyArray<string>): ParsedBudget =>
+  parse(
+    new TextEncoder().encode(
+      `<unixml verze="1.2"><stavba><nastaveni><zaokrouhleni_rozpocet><mnozstvi>0,001</mnozstvi>` +
+        `<jednotkova_cena>0,01</jednotkova_cena><celkova_cena>0,01</celkova_cena></zaokrouhleni_rozpocet></nastaveni>` +
+        `<objekty><objekt><kod_objektu>SO 1</kod_objektu><zdroje><zdroje_konstrukce><zdroj_konstrukce>` +
+        `<kod_polozky>1</kod_polozky><zkraceny_popis_polozky>Výkop</zkraceny_popis_polozky>` +
+        `<merna_jednotka>m3</merna_jednotka></zdroj_konstrukce></zdroje_konstrukce></zdroje>` +
+        `<figury>${figures}</figury><polozky>${positions.map((p) => `<polozka>${p}</polozka>`).join("")}` +
+        `</polozky></objekt></objekty></stavba></unixml>`
+    )
+  )
+const line = (kind: string, expression: string, figure = "") =>
+  `<radek_vykazu_vymer><typ_radku>${kind}</typ_radku><vyraz>${expression}</vyraz><kod_figury>${figure}</kod_figury></radek_vykazu_vymer>`
+const position = (number: number, lines: string, where: "vykaz" | "direct" = "vykaz") =>
+  `<typ_vety>K</typ_vety><kod_polozky>1</kod_polozky><cislo_polozky>${number}</cislo_polozky><mnozstvi>1</mnozstvi>` +
+  (where === "vykaz"
+    ? `<vykaz_vymer><radky_vykazu_vymer>${lines}</radky_vykazu_vymer></vykaz_vymer>`
+    : `<radky_vykazu_vymer>${lines}</radky_vykazu_vymer>`) +
+  "<jednotkova_cena>1</jednotkova_cena>"
+
+describe("UNIXML take-off values (computed from the expressions, as KROS does)", () => {
+  it("evaluates VYRAZ lines, sums SOUCET lines since the previous sum, and leaves POZNAMKA notes without value", () => {
+    const b = unixml(
+      "",
+      position(
+        1,
+        line("POZNAMKA", "délka*šířka") +
+          line("VYRAZ", '"ornice" 100,8*0,2') +
+          line("VYRAZ", "1/3") +
+          line("SOUCET", "Součet") +
+          line("VYRAZ", "2") +
+          line("VYRAZ", "délka*výška") +
+          line("SOUCET", "Mezisoučet")
+      )
+    )
+    expect(b.positions[0]!.takeoff).toEqual([
+      { text: "délka*šířka", quantity: null },
+      { text: '"ornice" 100,8*0,2', quantity: "20.16" },
+      { text: "1/3", quantity: "0.333333333333" },
+      { text: "Součet", quantity: "20.493333333333" },
+      { text: "2", quantity: "2" },
+      { text: "délka*výška", quantity: null },
+      { text: "Mezisoučet", quantity: "2" }
+    ])
+    expect(b.problems).toEqual([])
+  })
+
+  it("resolves figure codes from the object's <figury>: the stated measure, else the figure's own lines", () => {
+    const figures =
+      "<figura><kod_figury>F0005</kod_figury><vymera>100,80</vymera></figura>" +
+      "<figura><kod_figury>F0007</kod_figury><vykaz_vymer_figury><radek_vykazu_vymer_figury><typ_radku>VYRAZ</typ_radku>" +
+      "<vyraz>56,8*0,5</vyraz></radek_vykazu_vymer_figury></vykaz_vymer_figury></figura>"
+    const b = unixml(
+      figures,
+      position(1, line("VYRAZ", "F0005")),
+      position(2, line("VYRAZ", "F0007*2")),
+      position(3, line("VYRAZ", "F0009"))
+    )
+    expect(b.positions.map((p) => p.takeoff[0]!.quantity)).toEqual(["100.8", "56.8", null])
+  })
+
+  it("rounds KROS's coefficient line to the quantity step and writes it as the XLSX export does", () => {
+    const b = unixml("", position(1, line("VYRAZ", "103,886 * 1,05 ' Přepočtené koeficientem množství")))
+    expect(b.positions[0]!.takeoff).toEqual([
+      { text: "103,886*1,05 'Přepočtené koeficientem množství", quantity: "109.08" }
+    ])
+  })
+
+  it("reads lines placed directly under <polozka> when it has no <vykaz_vymer>, and only the first list", () => {
+    const b = unixml(
+      "",
+      position(1, line("VYRAZ", "2*3"), "direct"),
+      position(2, line("VYRAZ", "4")) +
+        `<vykaz_vymer><radky_vykazu_vymer>${line("VYRAZ", "5")}</radky_vykazu_vymer></vykaz_vymer>`
+    )
+    expect(b.positions.map((p) => p.takeoff)).toEqual([
+      [{ text: "2*3", quantity: "6" }],
+      [{ text: "4", quantity: "4" }]
+    ])
+  })
+})
+
 const real = fixturesAvailable("boq/rd-valcha.unixml.xml", "boq/kfely-bridge.unixml.xml")
 
 describe.skipIf(!real)(`UNIXML import (real files in ${fixturesDir})`, () => {

@@ -3,7 +3,7 @@
 // and the decision "retry or give up"; does NOT own when the next attempt happens (the in-process queue or BullMQ,
 // through `JobRunOutcome`). Status writes of concurrent attempts are batched into few statements.
 import type { Job, JobId, JobType, ProjectEventBody } from "@costline/core"
-import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
@@ -104,25 +104,49 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
   const processors = yield* JobProcessors
   const events = yield* ProjectEventLog
   const sql = yield* SqlClient.SqlClient
-  const running = new Map<JobId, (reason: StopReason) => Effect.Effect<void>>()
+  // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis).
+  const running = new Map<
+    JobId,
+    { readonly stop: (reason: StopReason) => Effect.Effect<void>; readonly deadline: number }
+  >()
 
-  // Many workers' attempts start and end at once under load: one UPDATE for all of them instead of one each.
+  // One timer for all attempts instead of one per attempt: a tick a quarter of the shortest limit apart (10 ms to
+  // 1 s) stops the attempts past their deadline, so a limit is kept to within that tick.
+  const tickMs = Math.min(1000, Math.max(10, Math.min(...Object.values(timeouts).map(Duration.toMillis)) / 4))
+  yield* Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    for (const attempt of running.values()) {
+      if (attempt.deadline <= now) yield* Effect.forkDetach(attempt.stop("timeout"))
+    }
+  }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
+
+  // Many workers' attempts start and end at once under load: one UPDATE for all of them instead of one each. Each
+  // batch runs in a transaction, which holds a connection of its own: plain statements would be pipelined on one
+  // shared connection and commit one after the other, each waiting for its own WAL flush, where batches on separate
+  // connections commit together.
+  //
+  // Starting an attempt need not wait for the WAL flush at all: if PostgreSQL crashed before the flush, the start is
+  // forgotten, but the crash also breaks this attempt's connection, so it cannot record an end; BullMQ delivers the
+  // job again and it starts afresh. Ends (complete, fail) stay durable: BullMQ forgets a job it was told is done.
   const markRunning = yield* Batcher.make({
     run: (ids: ReadonlyArray<JobId>) =>
-      Effect.map(repo.markRunningMany(ids), (started) => {
-        // The same id twice in one batch (a duplicate delivery) starts once.
-        const seen = new Set<JobId>()
-        return ids.map((id) => {
-          const record = seen.has(id) ? undefined : started.get(id)
-          seen.add(id)
-          return Option.fromNullishOr(record)
-        })
-      }),
+      Effect.map(
+        sql.withTransaction(sql`SET LOCAL synchronous_commit TO OFF`.pipe(Effect.andThen(repo.markRunningMany(ids)))),
+        (started) => {
+          // The same id twice in one batch (a duplicate delivery) starts once.
+          const seen = new Set<JobId>()
+          return ids.map((id) => {
+            const record = seen.has(id) ? undefined : started.get(id)
+            seen.add(id)
+            return Option.fromNullishOr(record)
+          })
+        }
+      ),
     maxBatch: 500
   })
   const completeDetached = yield* Batcher.make({
     run: (completions: ReadonlyArray<Completion>) =>
-      Effect.map(repo.completeMany(completions), (written) =>
+      Effect.map(sql.withTransaction(repo.completeMany(completions)), (written) =>
         completions.map((completion) => Option.fromNullishOr(written.get(completion.id)))
       ),
     maxBatch: 500
@@ -165,7 +189,9 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     const attemptText = `attempt ${attempt} of ${job.maxAttempts}`
     // One info line per job at its end keeps the log (and the worker) light at thousands of jobs a second; a retry or
     // a takeover after a crash is worth a line of its own.
-    yield* attempt > 1 ? Effect.logInfo(`job started (${attemptText})`) : Effect.logDebug(`job started (${attemptText})`)
+    yield* attempt > 1
+      ? Effect.logInfo(`job started (${attemptText})`)
+      : Effect.logDebug(`job started (${attemptText})`)
     const took = Effect.map(Clock.currentTimeMillis, (now) => `${attemptText}, ${Math.round(now - startedAtMs)} ms`)
 
     const attemptScope = yield* Scope.make()
@@ -228,10 +254,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
         )
       )
       const started = fiber
-      running.set(jobId, (reason) => stop(reason, true))
-      const ended = yield* Effect.timeoutOption(Fiber.await(started), limit)
-      if (Option.isSome(ended)) return ended.value
-      yield* stop("timeout", true)
+      running.set(jobId, { stop: (reason) => stop(reason, true), deadline: startedAtMs + Duration.toMillis(limit) })
       return yield* Fiber.await(started)
     }).pipe(
       Effect.ensuring(
@@ -255,7 +278,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       yield* reporter.flush
       const written =
         job.projectId === null
-          ? yield* completeDetached({ id: jobId, attempt, result: exit.value })
+          ? yield* completeDetached({ job, id: jobId, attempt, result: exit.value })
           : yield* withEvent(repo.complete(jobId, attempt, exit.value), (job) => ({ _tag: "JobCompleted", job }))
       if (Option.isNone(written)) return skipped(jobId, LOST)
       yield* Effect.logInfo(`job completed (${yield* took})`)
@@ -324,8 +347,8 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     run: (jobId) => attempt(jobId).pipe(Effect.annotateLogs({ jobId })),
     cancel: (jobId) =>
       Effect.suspend(() => {
-        const stopAttempt = running.get(jobId)
-        return stopAttempt === undefined ? Effect.succeed(false) : Effect.as(stopAttempt("cancelled"), true)
+        const attempt = running.get(jobId)
+        return attempt === undefined ? Effect.succeed(false) : Effect.as(attempt.stop("cancelled"), true)
       })
   })
 })

@@ -128,8 +128,9 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
           "steps 1 and 2 committed whole; step 3 left nothing"
         )
         const events = yield* journal(projectId)
-        assert.strictEqual(events.at(-1)?.type, "JobCancelled")
-        assert.strictEqual((events.at(-1)?.payload.job as { status: string }).status, "cancelled")
+        const last = events.at(-1)!
+        assert.strictEqual(last.type, "JobCancelled")
+        assert.strictEqual((last.payload.job as { status: string }).status, "cancelled")
       }).pipe(Effect.provide(inProcess(processors(sql))))
     })
   })

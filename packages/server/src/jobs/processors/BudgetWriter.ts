@@ -110,12 +110,17 @@ export class BudgetWriter extends Context.Service<
         projectId: ProjectId,
         input: ImportInput,
         attempt = 1
-      ): Effect.Effect<BudgetVersion | null> =>
+      ): Effect.Effect<BudgetVersion | null, BudgetWriteUnavailable> =>
         importOnce(projectId, input).pipe(
           Effect.catchTag("VersionConflict", (conflict) =>
             attempt < DIRECT_ATTEMPTS
               ? importPositions(projectId, input, attempt + 1)
-              : Effect.die(new Error(`import of document ${input.documentId}: ${conflict.message}`))
+              : Effect.fail(
+                  new BudgetWriteUnavailable({
+                    projectId,
+                    message: `the budget kept changing while document ${input.documentId} was imported (${conflict.message})`
+                  })
+                )
           )
         )
 

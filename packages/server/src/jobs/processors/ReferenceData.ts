@@ -71,6 +71,7 @@ export class ReferenceData extends Context.Service<
 
         const load = Effect.tryPromise({
           try: () => readFile(path),
+          // readFile rejects only with Node's errno errors (ENOENT, EACCES…).
           catch: (cause) => cause as NodeJS.ErrnoException
         }).pipe(
           Effect.flatMap((buffer) => loadTskp(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength))),
