@@ -19,7 +19,10 @@ export interface AuditContext {
   readonly tskpMinMatchLength?: number | undefined
   /** Reference unit-price bands by exact catalogue code. */
   readonly referencePrices?: ReadonlyMap<string, ReferencePriceBand> | undefined
-  /** Usual unit(s) by catalogue code or code prefix; the longest matching prefix applies. */
+  /**
+   * Usual unit(s) by catalogue code or code prefix; the longest matching prefix applies. Codes it does not cover are
+   * compared with the unit most positions with the same code use in the audited batch (see standardsExpert).
+   */
   readonly usualUnits?: ReadonlyMap<string, string | ReadonlyArray<string>> | undefined
   /** The budget's rounding steps (default: quantity 0.001, unit price 0.01, total 0.01, half-up). */
   readonly rounding?: RoundingSettings | undefined

@@ -75,8 +75,12 @@ export const auditPositions = Effect.fn("auditPositions")(function* <R>(
   })
 
   const failures: Array<ExpertFailure> = []
-  // Accepted opinions by position index, each group in arrival order.
-  const groups = new Array<Array<ExpertOpinion> | undefined>(positions.length)
+  // Accepted opinions in arrival order, chained per position index (first, last, next): one flat list instead of a
+  // growing array per position, which at 100k positions mostly cost garbage collection.
+  const accepted: Array<ExpertOpinion> = []
+  const first = new Int32Array(positions.length).fill(-1)
+  const last = new Int32Array(positions.length)
+  const chain: Array<number> = []
   outcomes.forEach((outcome, i) => {
     const expert = experts[i]!
     if (Result.isFailure(outcome)) {
@@ -102,9 +106,12 @@ export const auditPositions = Effect.fn("auditPositions")(function* <R>(
         // The engine, not the expert, says which version was judged: the one it handed over.
         const stamped =
           opinion.positionFingerprint === fingerprint ? opinion : { ...opinion, positionFingerprint: fingerprint }
-        const group = groups[index]
-        if (group === undefined) groups[index] = [stamped]
-        else group.push(stamped)
+        const at = accepted.length
+        accepted.push(stamped)
+        chain.push(-1)
+        if (first[index] === -1) first[index] = at
+        else chain[last[index]!] = at
+        last[index] = at
       }
     }
     if (unknown > 0) {
@@ -134,10 +141,11 @@ export const auditPositions = Effect.fn("auditPositions")(function* <R>(
       resolutions[i] = resolutions[canonical[i]!]!
       continue
     }
-    const group = groups[i]
+    const group: Array<ExpertOpinion> = []
+    for (let at = first[i]!; at !== -1; at = chain[at]!) group.push(accepted[at]!)
     const sorted =
-      group === undefined
-        ? []
+      group.length === 0
+        ? group
         : conflictsWithin(group.sort(compareOpinions), policy.conflictConfidence, conflicts, refs)
     for (const o of sorted) opinions.push(o)
     resolutions[i] = resolveSorted(positions[i]!.positionKey, sorted, policy, fingerprints[i], refs)

@@ -9,6 +9,7 @@ import { makeRuleExpert, markBuiltIn } from "./Expert.ts"
 import type { Finding } from "./Finding.ts"
 import { opinionFromFindings } from "./Finding.ts"
 import { fingerprintsOf } from "./positionFingerprint.ts"
+import { checkTotal } from "./totalCheck.ts"
 
 const self = { role: "cost", name: "builtin.cost" } as const
 
@@ -101,7 +102,6 @@ const judge = (position: Position, fingerprint: string, run: Prepared): ExpertOp
   }
 
   if (quantity !== undefined && unitPrice !== undefined && total !== undefined) {
-    const product = Money.multiply(quantity, unitPrice)
     // totalTolerance(unitPrice, rounding): it depends on the unit price alone, which positions share, so it is
     // worked out once per written price in a run.
     let tolerance = run.tolerances.get(position.unitPrice)
@@ -110,12 +110,19 @@ const judge = (position: Position, fingerprint: string, run: Prepared): ExpertOp
       tolerance = { value, text: shortest(value) }
       run.tolerances.set(position.unitPrice, tolerance)
     }
-    const difference = Money.abs(Money.subtract(product, total))
     // Printed with the decimals the total step needs ("0.01" → 2, "0.50" → 1, "10" → 0).
-    const expected = Money.formatAtLeast(Money.roundToStep(product, run.rounding.total), run.totalScale)
+    const { expected, exceeds } = checkTotal(
+      quantity,
+      unitPrice,
+      total,
+      run.rounding.total,
+      run.totalScale,
+      tolerance.value
+    )
     evidence.expectedTotal = expected
     evidence.roundingTolerance = tolerance.text
-    if (Money.compare(difference, tolerance.value) > 0) {
+    if (exceeds) {
+      const difference = Money.abs(Money.subtract(Money.multiply(quantity, unitPrice), total))
       findings.push({
         verdict: "RED",
         confidence: 95,

@@ -14,6 +14,7 @@ export interface ResolveOptions {
 }
 
 const NO_REFS: ReadonlyArray<OpinionRef> = Object.freeze([])
+const NONE: ReadonlyArray<ExpertOpinion> = Object.freeze([])
 
 // The rationale most positions get, written once per (count, verdict) rather than once per position.
 const unanimousTexts = new Map<string, string>()
@@ -71,7 +72,10 @@ const decide = (opinions: ReadonlyArray<ExpertOpinion>, policy: AuditPolicy): De
     }
   }
 
-  const orchestrators = policy.orchestratorDecides ? opinions.filter((o) => o.role === "orchestrator") : []
+  const orchestrators =
+    policy.orchestratorDecides && opinions.some((o) => o.role === "orchestrator")
+      ? opinions.filter((o) => o.role === "orchestrator")
+      : NONE
   if (orchestrators.length > 0) {
     // Highest confidence decides; between equally sure orchestrators the more severe verdict does.
     const chosen = orchestrators.reduce((best, o) =>
@@ -187,7 +191,10 @@ export const resolveSorted = (
         : !oneFingerprint
           ? needsReview("stale", "The opinions judged different versions of the position; audit it again.")
           : decide(fresh, policy)
-  const dissenting = decision.rule === "stale" ? [] : fresh.filter((o) => o.verdict !== decision.status)
+  const dissenting =
+    decision.rule === "stale" || fresh.every((o) => o.verdict === decision.status)
+      ? NONE
+      : fresh.filter((o) => o.verdict !== decision.status)
   const dissent = dissenting.length === 0 ? NO_REFS : dissenting.map((o) => cachedRef(refs, o))
   const dissentText =
     dissent.length === 0

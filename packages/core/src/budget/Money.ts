@@ -113,7 +113,12 @@ export const add = (a: Money, b: Money): Money => {
 
 export const negate = (m: Money): Money => make(-m.units, m.scale)
 
-export const subtract = (a: Money, b: Money): Money => add(a, negate(b))
+export const subtract = (a: Money, b: Money): Money => {
+  if (a.scale === b.scale) return make(a.units - b.units, a.scale)
+  return a.scale > b.scale
+    ? make(a.units - b.units * pow10(a.scale - b.scale), a.scale)
+    : make(a.units * pow10(b.scale - a.scale) - b.units, b.scale)
+}
 
 export const multiply = (a: Money, b: Money): Money => make(a.units * b.units, a.scale + b.scale)
 
@@ -126,8 +131,10 @@ export const sum = (values: Iterable<Money>): Money => {
 
 /** -1, 0 or 1. */
 export const compare = (a: Money, b: Money): -1 | 0 | 1 => {
-  const d = subtract(a, b).units
-  return d < 0n ? -1 : d > 0n ? 1 : 0
+  // Compared at the larger scale, without building the difference.
+  const x = a.scale >= b.scale ? a.units : a.units * pow10(b.scale - a.scale)
+  const y = b.scale >= a.scale ? b.units : b.units * pow10(a.scale - b.scale)
+  return x < y ? -1 : x > y ? 1 : 0
 }
 
 export const equals = (a: Money, b: Money): boolean => compare(a, b) === 0

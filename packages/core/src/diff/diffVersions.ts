@@ -4,15 +4,15 @@ import type { BudgetDiff, DiffField, ModifiedPosition, MovedPosition } from "../
 import type { Position } from "../contracts/Position.ts"
 import { bridgePair, bridgeResult, bridgeScope, emptyBridge } from "./costBridge.ts"
 import { fieldChanges, isMoved, placeOf } from "./fieldChanges.ts"
-import { type Matching, matchByKey, matchPositions } from "./matchPositions.ts"
+import { type Matching, matchByKey, matchForDiff } from "./matchPositions.ts"
 
 export interface DiffOptions {
   /** Least number of decimals the cost bridge is printed with (e.g. the total rounding step's); default 0. */
   readonly minScale?: number
   /**
    * The fields compared for `modified` (default: all of `diffFields`). Leave out what one side cannot carry, e.g.
-   * `catalog` and `takeoff` when comparing a KROS XLSX import (no catalogue per row) with a UNIXML one (take-off
-   * expressions without values). Matching, moves and the cost bridge do not depend on it.
+   * `catalog` when comparing a KROS XLSX export that states no price system with a UNIXML import that does.
+   * Matching, moves and the cost bridge do not depend on it.
    */
   readonly fields?: ReadonlyArray<DiffField>
 }
@@ -27,7 +27,11 @@ export const diffVersions = (
   before: ReadonlyArray<Position>,
   after: ReadonlyArray<Position>,
   options?: DiffOptions
-): BudgetDiff => diffFromMatching(matchPositions(before, after), options)
+): BudgetDiff => {
+  // Pairs identical in every compared field are counted as unchanged without being listed.
+  const { matching, identical } = matchForDiff(before, after, true)
+  return diffFromMatching(matching, { ...options, untouched: identical })
+}
 
 /** Like `diffVersions` but pairs by key only: what a change set did, where keys are the identity. */
 export const diffByKey = (

@@ -66,14 +66,51 @@ export const matchByKey = (before: ReadonlyArray<Position>, after: ReadonlyArray
  * same pairs as sorting everything first, at a fraction of the cost for 100k positions. Repeated keys take the
  * sorted path.
  */
-export const matchPositions = (before: ReadonlyArray<Position>, after: ReadonlyArray<Position>): Matching => {
-  const keyPairs = matchUniqueKeys(before, after)
+export const matchPositions = (before: ReadonlyArray<Position>, after: ReadonlyArray<Position>): Matching =>
+  matchForDiff(before, after, false).matching
+
+/**
+ * `matchPositions` for a diff: with `dropIdentical`, key pairs whose compared fields are identical strings (and so
+ * neither changed, moved nor adding to the cost bridge) are only counted, not listed — most of two versions' pairs.
+ */
+export const matchForDiff = (
+  before: ReadonlyArray<Position>,
+  after: ReadonlyArray<Position>,
+  dropIdentical: boolean
+): { readonly matching: Matching; readonly identical: number } => {
+  const keyPairs = matchUniqueKeys(before, after, dropIdentical)
   if (keyPairs !== undefined) {
     const state = start(keyPairs.restBefore, keyPairs.restAfter, keyPairs.pairs)
     matchLaterStages(state)
-    return finish(state)
+    return { matching: finish(state), identical: keyPairs.identical }
   }
-  return matchPositionsSorted(before, after)
+  return { matching: matchPositionsSorted(before, after), identical: 0 }
+}
+
+/** Every field a diff compares, and the place, written identically: the pair is unchanged, whatever the options. */
+const identicalPositions = (x: Position, y: Position): boolean => {
+  if (
+    x.objectCode !== y.objectCode ||
+    x.sectionCode !== y.sectionCode ||
+    x.number !== y.number ||
+    x.quantity !== y.quantity ||
+    x.unitPrice !== y.unitPrice ||
+    x.total !== y.total ||
+    x.code !== y.code ||
+    x.description !== y.description ||
+    x.unit !== y.unit ||
+    x.catalog !== y.catalog ||
+    x.objectName !== y.objectName ||
+    x.note !== y.note ||
+    x.kind !== y.kind
+  )
+    return false
+  const a = x.takeoff
+  const b = y.takeoff
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i]!.text !== b[i]!.text || a[i]!.quantity !== b[i]!.quantity) return false
+  return true
 }
 
 /** The four stages over both lists sorted first: what `matchPositions` does when keys repeat, and its reference. */
@@ -94,14 +131,21 @@ const keyPair = (before: Position, after: Position): MatchedPair => ({ before, a
  */
 const matchUniqueKeys = (
   before: ReadonlyArray<Position>,
-  after: ReadonlyArray<Position>
+  after: ReadonlyArray<Position>,
+  dropIdentical: boolean
 ):
-  | { readonly pairs: Array<MatchedPair>; readonly restBefore: Array<Position>; readonly restAfter: Array<Position> }
+  | {
+      readonly pairs: Array<MatchedPair>
+      readonly identical: number
+      readonly restBefore: Array<Position>
+      readonly restAfter: Array<Position>
+    }
   | undefined => {
   const index = uniqueKeyIndex(before)
   if (index === undefined) return undefined
   const taken = new Uint8Array(before.length)
   const pairs: Array<MatchedPair> = []
+  let identical = 0
   const leftAfter: Array<Position> = []
   let b = 0
   let a = 0
@@ -110,7 +154,8 @@ const matchUniqueKeys = (
     const y = after[a]!
     if (x.positionKey === y.positionKey) {
       taken[b] = 1
-      pairs.push(keyPair(x, y))
+      if (dropIdentical && identicalPositions(x, y)) identical++
+      else pairs.push(keyPair(x, y))
       b++
       a++
     } else if (b + 1 < before.length && before[b + 1]!.positionKey === y.positionKey) b++
@@ -136,7 +181,7 @@ const matchUniqueKeys = (
   }
   const restBefore: Array<Position> = []
   for (let i = 0; i < before.length; i++) if (taken[i] === 0) restBefore.push(before[i]!)
-  return { pairs, restBefore, restAfter }
+  return { pairs, identical, restBefore, restAfter }
 }
 
 /** The place, content and fuzzy stages over what the key stage left. */

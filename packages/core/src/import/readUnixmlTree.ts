@@ -3,7 +3,7 @@
 // objects, so a 100k-position file never builds millions of elements (building and collecting them cost more than
 // the XML parse itself).
 import { type ImportContext, importError } from "./ImportContext.ts"
-import { scanXml, type XmlElement } from "./readXml.ts"
+import { detachText, scanXml, type XmlElement } from "./readXml.ts"
 
 /** One vykaz_vymer line as written. */
 export interface TakeoffRecord {
@@ -33,6 +33,9 @@ export interface UnixmlTree {
 }
 
 const NONE: ReadonlyArray<PositionRecord> = []
+
+// Every text kept from the document is detached from it (see detachText).
+const detach = detachText
 
 type PositionField = "rowType" | "code" | "number" | "quantity" | "unitPrice" | "note"
 
@@ -112,7 +115,7 @@ class PositionCapture {
   close(): void {
     const depth = this.path.length - 1
     const name = this.path.pop()!
-    const text = this.hasChild.pop() ? "" : this.text.trim()
+    const text = this.hasChild.pop() ? "" : detach(this.text.trim())
     this.text = ""
     if (depth === 0) {
       const field = positionField(name)
@@ -186,7 +189,7 @@ class SourceCapture {
 
   close(): void {
     if (this.depth === 1 && !this.fields.has(this.name))
-      this.fields.set(this.name, this.childHasChild ? "" : this.text.trim())
+      this.fields.set(this.name, this.childHasChild ? "" : detach(this.text.trim()))
     this.depth--
   }
 }
@@ -255,7 +258,8 @@ export const readUnixmlTree = (text: string, ctx: ImportContext): UnixmlTree => 
           source = undefined
           return
         }
-        stack.pop()
+        const element = stack.pop()!
+        if (element.children.length === 0) element.text = detach(element.text)
       },
       text: (t) => {
         if (capture !== undefined) {

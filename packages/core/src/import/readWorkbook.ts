@@ -2,7 +2,7 @@
 // read as values (budgets store totals as formulas). Streams each sheet; counts rows and cells against the limits.
 import { decodeUtf8 } from "./decodeText.ts"
 import { type ImportContext, importError } from "./ImportContext.ts"
-import { childElement, childElements, readXmlTree, scanXml } from "./readXml.ts"
+import { childElement, childElements, detachText, readXmlTree, scanXml } from "./readXml.ts"
 import { openZip, type ZipArchive } from "./readZip.ts"
 
 export type CellKind = "number" | "text" | "bool" | "error"
@@ -103,7 +103,7 @@ const readSharedStrings = (text: string, ctx: ImportContext, where: string): Arr
         else if (name === "t" && phonetic === 0) inText = true
       },
       close: (name) => {
-        if (name === "si") strings.push(normalizeText(current))
+        if (name === "si") strings.push(detachText(normalizeText(current)))
         else if (name === "rPh") phonetic--
         else if (name === "t") inText = false
       },
@@ -212,10 +212,10 @@ const toCell = (
     case "s":
       return value === null ? undefined : { kind: "text", text: strings[Number(value)] ?? "", formula: f }
     case "inlineStr":
-      return { kind: "text", text: normalizeText(inline ?? ""), formula: f }
+      return { kind: "text", text: detachText(normalizeText(inline ?? "")), formula: f }
     case "str":
     case "d":
-      return { kind: "text", text: normalizeText(value ?? ""), formula: f }
+      return { kind: "text", text: detachText(normalizeText(value ?? "")), formula: f }
     case "b":
       return value === null ? undefined : { kind: "bool", text: value === "1" ? "TRUE" : "FALSE", formula: f }
     case "e":

@@ -136,4 +136,18 @@ describe("Money", () => {
       { numRuns: 5000 }
     )
   })
+
+  it("subtract and compare agree with add(a, negate(b)) at any scales (property)", () => {
+    const money = fc
+      .tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 12 }))
+      .map(([units, scale]) => Money.make(units, scale))
+    fc.assert(
+      fc.property(money, money, (a, b) => {
+        const reference = Money.add(a, Money.negate(b))
+        expect(Money.subtract(a, b)).toEqual(reference)
+        expect(Money.compare(a, b)).toBe(reference.units < 0n ? -1 : reference.units > 0n ? 1 : 0)
+      }),
+      { numRuns: 2000 }
+    )
+  })
 })

@@ -42,7 +42,8 @@ export const verifyHs256 = (
   const payload = decodeJson(payloadPart)
   if (!isRecord(payload)) return undefined
   const { sub, email, exp, nbf, iss } = payload
-  if (iss !== issuer || typeof sub !== "string" || typeof email !== "string" || typeof exp !== "number") return undefined
+  if (iss !== issuer || typeof sub !== "string" || typeof email !== "string" || typeof exp !== "number")
+    return undefined
   const now = Math.floor(nowMs / 1000)
   if (now >= exp) return undefined
   if (nbf !== undefined && (typeof nbf !== "number" || now < nbf)) return undefined

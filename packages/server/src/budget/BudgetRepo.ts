@@ -82,53 +82,54 @@ export class BudgetRepo extends Context.Service<
         return Option.some({ version, settings: yield* settingsOf(projectId, version), positions: rows.map(fromRow) })
       }, Effect.orDie)
 
-      const commit = Effect.fn("BudgetRepo.commit")(function* (input: CommitInput) {
-        const { projectId, expectedVersion, result } = input
-        const version = expectedVersion + 1
-        const createdAt = DateTime.formatIso(DateTime.makeUnsafe(yield* Clock.currentTimeMillis))
-        const budgetVersion = makeBudgetVersion({
-          result,
-          parent: expectedVersion === 0 ? null : expectedVersion,
-          trigger: input.trigger,
-          createdBy: input.createdBy,
-          createdAt
-        })
-        const diff = result.diff
-        const changedKeys = new Set<string>([
-          ...diff.removed.map((position) => position.positionKey),
-          ...diff.modified.map((entry) => entry.positionKey),
-          ...diff.moved.map((entry) => entry.positionKey)
-        ])
-        const written = new Set<string>([
-          ...diff.added.map((position) => position.positionKey),
-          ...diff.modified.map((entry) => entry.positionKey),
-          ...diff.moved.map((entry) => entry.positionKey)
-        ])
-        const newRows = result.head.positions
-          .filter((position) => written.has(position.positionKey))
-          .map((position) => ({
-            ...toRow(position),
-            project_id: projectId,
-            valid_from: version,
-            source_document_id: input.documentId ?? null
-          }))
-        const counts = { green: 0, amber: 0, red: 0, unaudited: 0 }
-        for (const position of result.head.positions) counts[position.status]++
+      const commit = Effect.fn("BudgetRepo.commit")(
+        function* (input: CommitInput) {
+          const { projectId, expectedVersion, result } = input
+          const version = expectedVersion + 1
+          const createdAt = DateTime.formatIso(DateTime.makeUnsafe(yield* Clock.currentTimeMillis))
+          const budgetVersion = makeBudgetVersion({
+            result,
+            parent: expectedVersion === 0 ? null : expectedVersion,
+            trigger: input.trigger,
+            createdBy: input.createdBy,
+            createdAt
+          })
+          const diff = result.diff
+          const changedKeys = new Set<string>([
+            ...diff.removed.map((position) => position.positionKey),
+            ...diff.modified.map((entry) => entry.positionKey),
+            ...diff.moved.map((entry) => entry.positionKey)
+          ])
+          const written = new Set<string>([
+            ...diff.added.map((position) => position.positionKey),
+            ...diff.modified.map((entry) => entry.positionKey),
+            ...diff.moved.map((entry) => entry.positionKey)
+          ])
+          const newRows = result.head.positions
+            .filter((position) => written.has(position.positionKey))
+            .map((position) => ({
+              ...toRow(position),
+              project_id: projectId,
+              valid_from: version,
+              source_document_id: input.documentId ?? null
+            }))
+          const counts = { green: 0, amber: 0, red: 0, unaudited: 0 }
+          for (const position of result.head.positions) counts[position.status]++
 
-        return yield* sql.withTransaction(
-          Effect.gen(function* () {
-            const current = yield* sql<{ current_version: number }>`
+          return yield* sql.withTransaction(
+            Effect.gen(function* () {
+              const current = yield* sql<{ current_version: number }>`
               SELECT current_version FROM projects WHERE id = ${projectId} FOR UPDATE`
-            const currentVersion = Number(current[0]?.current_version ?? -1)
-            if (currentVersion !== expectedVersion) {
-              return yield* new VersionConflict({
-                projectId,
-                expectedVersion,
-                currentVersion,
-                message: `the budget is at version ${currentVersion}, not ${expectedVersion}; reload it and apply the change again`
-              })
-            }
-            yield* sql`
+              const currentVersion = Number(current[0]?.current_version ?? -1)
+              if (currentVersion !== expectedVersion) {
+                return yield* new VersionConflict({
+                  projectId,
+                  expectedVersion,
+                  currentVersion,
+                  message: `the budget is at version ${currentVersion}, not ${expectedVersion}; reload it and apply the change again`
+                })
+              }
+              yield* sql`
               INSERT INTO budget_versions (project_id, version, parent_version, trigger_type, created_by, created_at,
                 total, summary, change_summary, delta_cost, document_id)
               VALUES (${projectId}, ${version}, ${budgetVersion.parent}, ${input.trigger}, ${input.createdBy},
@@ -136,27 +137,29 @@ export class BudgetRepo extends Context.Service<
                 ${JSON.stringify({ settings: budgetVersion.settings, totals: budgetVersion.totals })}::jsonb,
                 ${JSON.stringify(budgetVersion.changeSummary)}::jsonb, ${budgetVersion.deltaCost},
                 ${input.documentId ?? null})`
-            const keys = [...changedKeys]
-            for (let start = 0; start < keys.length; start += CLOSE_BATCH) {
-              yield* sql`
+              const keys = [...changedKeys]
+              for (let start = 0; start < keys.length; start += CLOSE_BATCH) {
+                yield* sql`
                 UPDATE positions SET valid_to = ${version}
                 WHERE project_id = ${projectId} AND valid_to IS NULL
                   AND position_key IN ${sql.in(keys.slice(start, start + CLOSE_BATCH))}`
-            }
-            for (let start = 0; start < newRows.length; start += INSERT_BATCH) {
-              const batch = newRows.slice(start, start + INSERT_BATCH)
-              if (batch.length > 0) yield* sql`INSERT INTO positions ${sql.insert(batch as [(typeof batch)[0]])}`
-            }
-            yield* sql`
+              }
+              for (let start = 0; start < newRows.length; start += INSERT_BATCH) {
+                const batch = newRows.slice(start, start + INSERT_BATCH)
+                if (batch.length > 0) yield* sql`INSERT INTO positions ${sql.insert(batch as [(typeof batch)[0]])}`
+              }
+              yield* sql`
               UPDATE projects SET current_version = ${version}, total_cost = ${budgetVersion.totals.total},
                 green_count = ${counts.green}, amber_count = ${counts.amber}, red_count = ${counts.red},
                 unaudited_count = ${counts.unaudited}, updated_at = ${createdAt}
               WHERE id = ${projectId}`
-            yield* events.append(projectId, { _tag: "VersionCreated", version: budgetVersion })
-            return budgetVersion
-          })
-        )
-      }, Effect.catchTag("SqlError", Effect.die))
+              yield* events.append(projectId, { _tag: "VersionCreated", version: budgetVersion })
+              return budgetVersion
+            })
+          )
+        },
+        Effect.catchTag("SqlError", Effect.die)
+      )
 
       return BudgetRepo.of({ readHead, readVersion, commit })
     })

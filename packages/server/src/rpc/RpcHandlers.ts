@@ -29,7 +29,8 @@ export const RpcHandlers = CostlineRpcs.toLayer(
       CancelJob: ({ jobId }, { headers }) => jobs.cancel(jobId, callerOf(headers)),
       RetryJob: ({ jobId }, { headers }) => jobs.retry(jobId, callerOf(headers)),
       ListJobs: ({ projectId, ...request }, { headers }) => jobs.list(projectId, callerOf(headers), request),
-      SubscribeProject: ({ projectId, afterSeq }, { headers }) => projects.subscribe(projectId, callerOf(headers), afterSeq)
+      SubscribeProject: ({ projectId, afterSeq }, { headers }) =>
+        projects.subscribe(projectId, callerOf(headers), afterSeq)
     })
   })
 )

@@ -1,6 +1,6 @@
 // The project actor against real PostgreSQL: imports of real budgets become versions verbatim and keep their keys
 // across formats; change sets apply one at a time, so concurrent commands on the same version yield one winner.
-import { type DecimalString, type ParsedBudget, parseBudget, type ProjectId } from "@costline/core"
+import { type DecimalString, type ParsedBudget, type ProjectId, parseBudget } from "@costline/core"
 import { ProjectActor, ProjectActorLayer } from "@costline/server/actors/ProjectActor"
 import { BudgetRepo } from "@costline/server/budget/BudgetRepo"
 import { EventBus } from "@costline/server/events/EventBus"
@@ -42,7 +42,9 @@ const parse = (file: string) => Effect.orDie(parseBudget(readFixture(file)!, { f
 const importInto = (projectId: ProjectId, parsed: ParsedBudget) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const sha256 = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")
+    const sha256 = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join(
+      ""
+    )
     const [document] = yield* sql<{ id: string }>`
       INSERT INTO project_documents (project_id, file_name, content_type, size_bytes, sha256, blob_key, format)
       VALUES (${projectId}, 'budget', 'application/octet-stream', 1, ${sha256}, ${sha256}, 'unixml') RETURNING id`
@@ -124,7 +126,9 @@ layer(Live, { excludeTestServices: true, timeout: "120 seconds" })("ProjectActor
           Effect.result(
             actor.ApplyChanges({
               expectedVersion: 1,
-              changes: [{ _tag: "UpdatePosition", positionKey: "a", patch: { quantity: `${i + 1}.000` as DecimalString } }],
+              changes: [
+                { _tag: "UpdatePosition", positionKey: "a", patch: { quantity: `${i + 1}.000` as DecimalString } }
+              ],
               trigger: "user_edit",
               requestedBy: null
             })
