@@ -56,7 +56,9 @@ describe("verifyHs256", () => {
   })
 
   it("refuses alg none, a tampered payload, a tampered signature and garbage", async () => {
-    const unsecured = new UnsecuredJWT({ email: "a@b.cz", sub: "x" }).setIssuer("costline").setExpirationTime(seconds + 60)
+    const unsecured = new UnsecuredJWT({ email: "a@b.cz", sub: "x" })
+      .setIssuer("costline")
+      .setExpirationTime(seconds + 60)
     const token = await sign({ email: "jana@example.com" })
     const [header, payload, signature] = token.split(".") as [string, string, string]
     const forgedPayload = Buffer.from(

@@ -112,15 +112,12 @@ layer(Live, { excludeTestServices: true, timeout: "60 seconds" })("BudgetRepo", 
       const head = yield* repo.readHead(projectId)
       assert.strictEqual(head.version, 2)
       assert.deepStrictEqual(head.settings, defaultBudgetSettings)
-      assert.deepStrictEqual(
-        head.positions.map((p) => [p.positionKey, p.quantity, p.total]).sort(),
-        [
-          ["a", "10.000", "25.00"],
-          ["b", "12.000", "30.00"],
-          ["d", "10.000", "25.00"],
-          ["e", "1.000", "0.10"]
-        ]
-      )
+      assert.deepStrictEqual(head.positions.map((p) => [p.positionKey, p.quantity, p.total]).sort(), [
+        ["a", "10.000", "25.00"],
+        ["b", "12.000", "30.00"],
+        ["d", "10.000", "25.00"],
+        ["e", "1.000", "0.10"]
+      ])
       assert.isTrue(Option.isNone(yield* repo.readVersion(projectId, 7)))
 
       const [project] = yield* sql<{ current_version: number; total_cost: string; unaudited_count: number }>`
