@@ -61,10 +61,15 @@ interface Timed<A> {
  */
 const time = <I, A>(input: () => I, task: (input: I) => A, runs: number, warmup: number): Timed<A> => {
   let last: A | undefined
-  for (let i = 0; i < warmup; i++) last = task(input())
+  for (let i = 0; i < warmup; i++) {
+    last = undefined
+    last = task(input())
+  }
   const durations: Array<number> = []
   const cpu: Array<number> = []
   for (let i = 0; i < runs; i++) {
+    // The previous result is dropped first, so every run starts from the same heap.
+    last = undefined
     const fresh = input()
     settle()
     const cpuStart = process.cpuUsage()
