@@ -175,7 +175,8 @@ describe("jobs in the production profile", () => {
     const killedPid = running!.child.pid
     running!.child.kill("SIGKILL")
 
-    const done = await waitFor(job.id, (current) => current.status !== "running" && current.status !== "queued", 30_000)
+    // Generous: on a loaded 2-core CI machine the takeover has been seen to take up to ~30 s.
+    const done = await waitFor(job.id, (current) => current.status !== "running" && current.status !== "queued", 90_000)
     expect(done.status).toBe("completed")
     expect(done.attempts).toBe(2)
     expect(done.result).toMatchObject({ steps: 8, pid: survivor.child.pid, attempt: 2 })
@@ -203,5 +204,5 @@ describe("jobs in the production profile", () => {
     const hash = await redis.client.hgetall(`${prefix}:default:${BullMQAdapter.bullJobId(job.id)}`)
     expect(hash.finishedOn).toBeDefined()
     expect(hash.failedReason ?? "").toBe("")
-  }, 90_000)
+  }, 150_000)
 })
