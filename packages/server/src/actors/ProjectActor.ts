@@ -18,7 +18,7 @@ import { Effect, Schema } from "effect"
 import { Entity } from "effect/cluster"
 import { Rpc } from "effect/rpc"
 import { BudgetRepo, VersionConflict } from "../budget/BudgetRepo.ts"
-import { mergeImport } from "../budget/mergeImport.ts"
+import { decideImport } from "../budget/decideImport.ts"
 import { ProjectHub } from "../events/ProjectHub.ts"
 import { JobQueue } from "../jobs/JobQueue.ts"
 
@@ -98,27 +98,18 @@ export const ProjectActorLayer = ProjectActor.toLayer(
       ImportPositions: ({ payload }) =>
         Effect.gen(function* () {
           const current = yield* budgets.readHead(projectId)
-          // The first document decides the budget's rounding and currency; later ones are merged into it.
-          const head = current.version === 0 ? { ...current, settings: payload.settings } : current
-          const positions = mergeImport(head.positions, payload.positions)
-          // RestoreVersion stores positions verbatim: an import keeps the file's own totals, so the audit can see
-          // a total that does not match quantity × price instead of having it silently recomputed.
-          const result = yield* applyChanges(head, [{ _tag: "RestoreVersion", version: head.version, positions }]).pipe(
-            Effect.orDie
-          )
-          const diff = result.diff
-          const changed = diff.added.length + diff.removed.length + diff.modified.length + diff.moved.length > 0
-          if (!changed && current.version > 0) return null
+          const decision = yield* decideImport(current, payload.positions, payload.settings)
+          if (decision === null) return null
           return yield* budgets
             .commit({
               projectId,
-              expectedVersion: head.version,
-              trigger: current.version === 0 ? "initial" : "document_added",
+              expectedVersion: current.version,
+              trigger: decision.trigger,
               createdBy: payload.requestedBy,
               documentId: payload.documentId,
-              result
+              result: decision.result
             })
-            // The actor is the only writer of this project, so the head cannot have moved since it was read.
+            // Only the embedded profile imports through the actor, and there it is the only writer of the project.
             .pipe(Effect.orDie)
         }),
       Subscribe: ({ payload }) => Rpc.fork(hub.subscribe(projectId, payload.afterSeq))

@@ -3,9 +3,7 @@
 // with the version it was based on (layerDirect). Either way BudgetRepo.commit checks that version under the project's row lock, so two writers can never
 // both append version N+1: the database, not the process, enforces the single-writer rule.
 import {
-  type ApplyChangesResult,
   applyChanges,
-  type BudgetHead,
   type BudgetSettings,
   type BudgetVersion,
   type Change,
@@ -17,7 +15,7 @@ import {
 } from "@costline/core"
 import { Context, Effect, Layer, Schema } from "effect"
 import { BudgetRepo, VersionConflict } from "../../budget/BudgetRepo.ts"
-import { mergeImport } from "../../budget/mergeImport.ts"
+import { decideImport } from "../../budget/decideImport.ts"
 
 /** The writer could not reach the project's actor (cluster delivery); the same command may succeed later. */
 export class BudgetWriteUnavailable extends Schema.TaggedError<BudgetWriteUnavailable>()("BudgetWriteUnavailable", {
@@ -38,30 +36,6 @@ export interface ChangeInput {
   readonly trigger: TriggerType
   readonly requestedBy: UserId | null
 }
-
-/**
- * What an import of `positions` does to `current`: the next version and its trigger, or null when the import changes
- * nothing. The same decision as ProjectActor.ImportPositions (the actor could call this; kept here so the worker's
- * direct path cannot drift from it).
- */
-export const decideImport = (
-  current: BudgetHead,
-  positions: ReadonlyArray<Position>,
-  settings: BudgetSettings
-): Effect.Effect<{ readonly result: ApplyChangesResult; readonly trigger: TriggerType } | null> =>
-  Effect.gen(function* () {
-    // The first document decides the budget's rounding and currency; later ones are merged into it.
-    const head = current.version === 0 ? { ...current, settings } : current
-    const merged = mergeImport(head.positions, positions)
-    // A parsed document only holds valid keys and numbers; a failure here is a bug, not bad input.
-    const result = yield* applyChanges(head, [
-      { _tag: "RestoreVersion", version: head.version, positions: merged }
-    ]).pipe(Effect.orDie)
-    const diff = result.diff
-    const changed = diff.added.length + diff.removed.length + diff.modified.length + diff.moved.length > 0
-    if (!changed && current.version > 0) return null
-    return { result, trigger: current.version === 0 ? "initial" : "document_added" }
-  })
 
 /** Attempts of a direct write that lost the race for the next version before it gives up (with VersionConflict). */
 const DIRECT_ATTEMPTS = 5
