@@ -138,7 +138,9 @@ describe("jobs in the production profile", () => {
     expect((listed.body as { items: ReadonlyArray<Job> }).items.map((item) => item.id)).toContain(job.id)
 
     // BullMQ lost the job; the worker's sweep finds its row untouched and hands it over again.
-    const worker = await launchWorker({ WORKER_SWEEP_MS: "300", WORKER_SWEEP_AFTER_MS: "0" })
+    // WORKER_LOCK_MS also sets BullMQ's stalled-check interval, which it guards with a Redis key of that lifetime;
+    // with the default 30 s the next test's workers could not check for stalled jobs for 30 s.
+    const worker = await launchWorker({ WORKER_SWEEP_MS: "300", WORKER_SWEEP_AFTER_MS: "0", WORKER_LOCK_MS: "1000" })
     const done = await waitFor(job.id, (current) => current.status === "completed" || current.status === "failed")
     expect(done.status).toBe("completed")
     expect(done.attempts).toBe(1)
@@ -175,8 +177,7 @@ describe("jobs in the production profile", () => {
     const killedPid = running!.child.pid
     running!.child.kill("SIGKILL")
 
-    // Generous: on a loaded 2-core CI machine the takeover has been seen to take up to ~30 s.
-    const done = await waitFor(job.id, (current) => current.status !== "running" && current.status !== "queued", 90_000)
+    const done = await waitFor(job.id, (current) => current.status !== "running" && current.status !== "queued", 30_000)
     expect(done.status).toBe("completed")
     expect(done.attempts).toBe(2)
     expect(done.result).toMatchObject({ steps: 8, pid: survivor.child.pid, attempt: 2 })
@@ -204,5 +205,5 @@ describe("jobs in the production profile", () => {
     const hash = await redis.client.hgetall(`${prefix}:default:${BullMQAdapter.bullJobId(job.id)}`)
     expect(hash.finishedOn).toBeDefined()
     expect(hash.failedReason ?? "").toBe("")
-  }, 150_000)
+  }, 90_000)
 })
