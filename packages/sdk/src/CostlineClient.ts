@@ -2,7 +2,7 @@
 // subscriptions, and the typed HTTP client, all authenticated with the caller's access token.
 import { Unauthorized } from "@costline/core/contracts/ApiErrors"
 import type { JobId, ProjectId } from "@costline/core/contracts/Ids"
-import type { Job } from "@costline/core/contracts/Job"
+import type { Job, JobPage, JobStatus } from "@costline/core/contracts/Job"
 import type { CreateProjectPayload, Project, ProjectPage } from "@costline/core/contracts/Project"
 import type { SubscriptionItem } from "@costline/core/contracts/ProjectEvent"
 import { CostlineRpcs } from "@costline/core/contracts/Rpcs"
@@ -42,6 +42,12 @@ export interface ListProjectsOptions {
   readonly offset?: number
 }
 
+export interface ListJobsOptions {
+  readonly status?: JobStatus
+  readonly limit?: number
+  readonly offset?: number
+}
+
 const backoff = (options: CostlineClientOptions["reconnect"]) =>
   Schedule.min([
     Schedule.exponential(options?.initialDelay ?? "250 millis", 2),
@@ -62,6 +68,9 @@ const checks = {
   ListProjects: checkPayload("ListProjects"),
   RecalculateProject: checkPayload("RecalculateProject"),
   GetJob: checkPayload("GetJob"),
+  CancelJob: checkPayload("CancelJob"),
+  RetryJob: checkPayload("RetryJob"),
+  ListJobs: checkPayload("ListJobs"),
   SubscribeProject: checkPayload("SubscribeProject")
 }
 
@@ -80,6 +89,12 @@ export class CostlineClient extends Context.Service<
     /** Queues a recalculation of the project's budget and returns the job; progress arrives on the subscription. */
     readonly recalculateProject: (projectId: ProjectId) => Effect.Effect<Job, CostlineError>
     readonly getJob: (jobId: JobId) => Effect.Effect<Job, CostlineError>
+    /** Cancels a job: a queued one never starts, a running one stops at its next step. Conflict when it finished. */
+    readonly cancelJob: (jobId: JobId) => Effect.Effect<Job, CostlineError>
+    /** Runs a failed or cancelled job again. Conflict for a job that is queued, running or completed. */
+    readonly retryJob: (jobId: JobId) => Effect.Effect<Job, CostlineError>
+    /** The project's jobs, newest first, optionally only those in one status. */
+    readonly listJobs: (projectId: ProjectId, options?: ListJobsOptions) => Effect.Effect<JobPage, CostlineError>
     /**
      * The project's events, surviving reconnects: after a drop it resubscribes with the last seq it delivered, so each
      * seq arrives exactly once and in order. ResyncRequired is delivered too: reload the project, then keep reading.
@@ -203,6 +218,14 @@ export class CostlineClient extends Context.Service<
             .RecalculateProject({ projectId })
             .pipe(Effect.andThen(rpc.RecalculateProject({ projectId })), guard("recalculateProject")),
         getJob: (jobId) => checks.GetJob({ jobId }).pipe(Effect.andThen(rpc.GetJob({ jobId })), guard("getJob")),
+        cancelJob: (jobId) =>
+          checks.CancelJob({ jobId }).pipe(Effect.andThen(rpc.CancelJob({ jobId })), guard("cancelJob")),
+        retryJob: (jobId) =>
+          checks.RetryJob({ jobId }).pipe(Effect.andThen(rpc.RetryJob({ jobId })), guard("retryJob")),
+        listJobs: (projectId, options = {}) =>
+          checks
+            .ListJobs({ projectId, ...options })
+            .pipe(Effect.andThen(rpc.ListJobs({ projectId, ...options })), guard("listJobs")),
         subscribeProject: (projectId, options = {}) =>
           Stream.fromEffect(
             checks

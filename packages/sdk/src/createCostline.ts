@@ -1,13 +1,18 @@
 // The Promise API of the SDK for apps that do not use Effect: the same client, every failure thrown as a typed error
 // class (NotFound, Unauthorized, Conflict, InvalidRequest, ConnectionError, ServerError).
 import { JobId, ProjectId } from "@costline/core/contracts/Ids"
-import type { Job } from "@costline/core/contracts/Job"
+import type { Job, JobPage } from "@costline/core/contracts/Job"
 import type { CreateProjectPayload, Project, ProjectPage } from "@costline/core/contracts/Project"
 import type { AuthResponse, LoginPayload, RegisterPayload } from "@costline/core/contracts/User"
 import { Effect, Exit, Schema, Scope, Stream } from "effect"
 import { ConnectionError, type CostlineError } from "./ClientErrors.ts"
 import { CostlineAuth } from "./CostlineAuth.ts"
-import { CostlineClient, type CostlineClientOptions, type ListProjectsOptions } from "./CostlineClient.ts"
+import {
+  CostlineClient,
+  type CostlineClientOptions,
+  type ListJobsOptions,
+  type ListProjectsOptions
+} from "./CostlineClient.ts"
 import {
   makeProjectSubscription,
   type ProjectSubscription,
@@ -27,6 +32,12 @@ export interface CostlineConnection {
   /** Queues a recalculation; progress arrives on the project subscription. */
   readonly recalculateProject: (projectId: string) => Promise<Job>
   readonly getJob: (jobId: string) => Promise<Job>
+  /** Cancels a job; rejects with Conflict when it already finished. */
+  readonly cancelJob: (jobId: string) => Promise<Job>
+  /** Runs a failed or cancelled job again; rejects with Conflict otherwise. */
+  readonly retryJob: (jobId: string) => Promise<Job>
+  /** The project's jobs, newest first. */
+  readonly listJobs: (projectId: string, options?: ListJobsOptions) => Promise<JobPage>
   /**
    * The project's events, surviving reconnects with each seq exactly once and in order. Pass `onEvent` to have them
    * pushed, or iterate the result with `for await`. On ResyncRequired reload the project, then keep reading.
@@ -87,6 +98,13 @@ const makeConnection = (client: CostlineClient["Service"], scope: Scope.Closeabl
     recalculateProject: (projectId) =>
       run("recalculateProject", Effect.flatMap(projectIdOf(projectId), client.recalculateProject)),
     getJob: (jobId) => run("getJob", Effect.flatMap(jobIdOf(jobId), client.getJob)),
+    cancelJob: (jobId) => run("cancelJob", Effect.flatMap(jobIdOf(jobId), client.cancelJob)),
+    retryJob: (jobId) => run("retryJob", Effect.flatMap(jobIdOf(jobId), client.retryJob)),
+    listJobs: (projectId, options) =>
+      run(
+        "listJobs",
+        Effect.flatMap(projectIdOf(projectId), (id) => client.listJobs(id, options))
+      ),
     subscribeProject: (projectId, options = {}) => {
       const items = closed
         ? Stream.fail(closedError("subscribeProject"))

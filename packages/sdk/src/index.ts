@@ -15,6 +15,7 @@ export { CostlineAuth, type CostlineAuthOptions } from "./CostlineAuth.ts"
 export {
   CostlineClient,
   type CostlineClientOptions,
+  type ListJobsOptions,
   type ListProjectsOptions,
   type SubscribeOptions
 } from "./CostlineClient.ts"

@@ -309,6 +309,28 @@ describe("CostlineClient", () => {
   )
 })
 
+describe("CostlineClient jobs", () => {
+  it.live("lists a project's jobs by status; a finished job cannot be cancelled or retried (Conflict)", () =>
+    Effect.gen(function* () {
+      const alice = yield* account
+      const client = yield* connect(server.url, alice.accessToken)
+      const project = yield* client.createProject({ name: "Jobs" })
+      const done = yield* runJob(client, project.id)
+      const completed = yield* client.listJobs(project.id, { status: "completed" })
+      expect(completed.items.map((job) => job.id)).toEqual([done.id])
+      expect(completed.total).toBe(1)
+      expect((yield* client.listJobs(project.id, { status: "failed" })).items).toEqual([])
+      expect(yield* Effect.flip(client.cancelJob(done.id))).toBeInstanceOf(Conflict)
+      expect(yield* Effect.flip(client.retryJob(done.id))).toBeInstanceOf(Conflict)
+
+      const bob = yield* account
+      const stranger = yield* connect(server.url, bob.accessToken)
+      expect(yield* Effect.flip(stranger.listJobs(project.id))).toBeInstanceOf(NotFound)
+      expect(yield* Effect.flip(stranger.cancelJob(done.id))).toBeInstanceOf(NotFound)
+    })
+  )
+})
+
 describe("CostlineClient over HTTP", () => {
   it.live("the typed HTTP client sends the current token; setToken replaces it", () =>
     Effect.gen(function* () {
