@@ -2,7 +2,6 @@
 // Owns the order of commands; does NOT own storage (repositories), the meaning of changes (core) or the delivery of
 // events (ProjectHub).
 import {
-  applyChanges,
   BudgetSettings,
   BudgetVersion,
   Change,
@@ -75,26 +74,7 @@ export const ProjectActorLayer = ProjectActor.toLayer(
           payload: {},
           createdBy: payload.requestedBy
         }),
-      ApplyChanges: ({ payload }) =>
-        Effect.gen(function* () {
-          const head = yield* budgets.readHead(projectId)
-          if (head.version !== payload.expectedVersion) {
-            return yield* new VersionConflict({
-              projectId,
-              expectedVersion: payload.expectedVersion,
-              currentVersion: head.version,
-              message: `the budget is at version ${head.version}, not ${payload.expectedVersion}; reload it and apply the change again`
-            })
-          }
-          const result = yield* applyChanges(head, payload.changes)
-          return yield* budgets.commit({
-            projectId,
-            expectedVersion: head.version,
-            trigger: payload.trigger,
-            createdBy: payload.requestedBy,
-            result
-          })
-        }),
+      ApplyChanges: ({ payload }) => budgets.applyChangeSet(projectId, payload),
       ImportPositions: ({ payload }) =>
         Effect.gen(function* () {
           const current = yield* budgets.readHead(projectId)

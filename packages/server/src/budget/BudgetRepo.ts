@@ -3,9 +3,12 @@
 // project actor's, and what a change means is core's (applyChanges, diffVersions).
 import {
   type ApplyChangesResult,
+  applyChanges,
   type BudgetHead,
   type BudgetSettings,
   type BudgetVersion,
+  type Change,
+  type ChangeError,
   defaultBudgetSettings,
   makeBudgetVersion,
   type ProjectId,
@@ -23,6 +26,22 @@ export class VersionConflict extends Schema.TaggedError<VersionConflict>()(
   { projectId: Schema.String, expectedVersion: Schema.Number, currentVersion: Schema.Number, message: Schema.String },
   { httpApiStatus: 409 }
 ) {}
+
+const versionConflict = (projectId: ProjectId, expectedVersion: number, currentVersion: number) =>
+  new VersionConflict({
+    projectId,
+    expectedVersion,
+    currentVersion,
+    message: `the budget is at version ${currentVersion}, not ${expectedVersion}; reload it and apply the change again`
+  })
+
+/** A change set against the version its author saw. */
+export interface ChangeSetInput {
+  readonly expectedVersion: number
+  readonly changes: ReadonlyArray<Change>
+  readonly trigger: TriggerType
+  readonly requestedBy: UserId | null
+}
 
 export interface CommitInput {
   readonly projectId: ProjectId
@@ -45,6 +64,11 @@ export class BudgetRepo extends Context.Service<
     readonly readVersion: (projectId: ProjectId, version: number) => Effect.Effect<Option.Option<BudgetHead>>
     /** Writes the version, its changed rows and its VersionCreated event in one transaction. */
     readonly commit: (input: CommitInput) => Effect.Effect<BudgetVersion, VersionConflict>
+    /** Applies a change set to the head (core applyChanges) and commits it, if the head is still `expectedVersion`. */
+    readonly applyChangeSet: (
+      projectId: ProjectId,
+      input: ChangeSetInput
+    ) => Effect.Effect<BudgetVersion, ChangeError | VersionConflict>
   }
 >()("@costline/server/BudgetRepo") {
   static readonly layer = Layer.effect(
@@ -122,12 +146,7 @@ export class BudgetRepo extends Context.Service<
               SELECT current_version FROM projects WHERE id = ${projectId} FOR UPDATE`
               const currentVersion = Number(current[0]?.current_version ?? -1)
               if (currentVersion !== expectedVersion) {
-                return yield* new VersionConflict({
-                  projectId,
-                  expectedVersion,
-                  currentVersion,
-                  message: `the budget is at version ${currentVersion}, not ${expectedVersion}; reload it and apply the change again`
-                })
+                return yield* versionConflict(projectId, expectedVersion, currentVersion)
               }
               yield* sql`
               INSERT INTO budget_versions (project_id, version, parent_version, trigger_type, created_by, created_at,
@@ -161,7 +180,26 @@ export class BudgetRepo extends Context.Service<
         Effect.catchTag("SqlError", Effect.die)
       )
 
-      return BudgetRepo.of({ readHead, readVersion, commit })
+      const applyChangeSet = Effect.fn("BudgetRepo.applyChangeSet")(function* (
+        projectId: ProjectId,
+        input: ChangeSetInput
+      ) {
+        const head = yield* readHead(projectId)
+        // Refused before any work: a stale change set would be applied to positions its author never saw.
+        if (head.version !== input.expectedVersion) {
+          return yield* versionConflict(projectId, input.expectedVersion, head.version)
+        }
+        const result = yield* applyChanges(head, input.changes)
+        return yield* commit({
+          projectId,
+          expectedVersion: head.version,
+          trigger: input.trigger,
+          createdBy: input.requestedBy,
+          result
+        })
+      })
+
+      return BudgetRepo.of({ readHead, readVersion, commit, applyChangeSet })
     })
   )
 }

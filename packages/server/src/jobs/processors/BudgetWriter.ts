@@ -2,19 +2,9 @@
 // server, embedded profile: ActorBudgetWriter), or, in the worker process, by committing the same decision directly
 // with the version it was based on (layerDirect). Either way BudgetRepo.commit checks that version under the project's row lock, so two writers can never
 // both append version N+1: the database, not the process, enforces the single-writer rule.
-import {
-  applyChanges,
-  type BudgetSettings,
-  type BudgetVersion,
-  type Change,
-  type ChangeError,
-  type Position,
-  type ProjectId,
-  type TriggerType,
-  type UserId
-} from "@costline/core"
+import type { BudgetSettings, BudgetVersion, ChangeError, Position, ProjectId, UserId } from "@costline/core"
 import { Context, Effect, Layer, Schema } from "effect"
-import { BudgetRepo, VersionConflict } from "../../budget/BudgetRepo.ts"
+import { BudgetRepo, type ChangeSetInput, type VersionConflict } from "../../budget/BudgetRepo.ts"
 import { decideImport } from "../../budget/decideImport.ts"
 
 /** The writer could not reach the project's actor (cluster delivery); the same command may succeed later. */
@@ -30,12 +20,8 @@ export interface ImportInput {
   readonly requestedBy: UserId | null
 }
 
-export interface ChangeInput {
-  readonly expectedVersion: number
-  readonly changes: ReadonlyArray<Change>
-  readonly trigger: TriggerType
-  readonly requestedBy: UserId | null
-}
+/** A change set against the version its author saw (BudgetRepo's). */
+export type ChangeInput = ChangeSetInput
 
 /** Attempts of a direct write that lost the race for the next version before it gives up (with VersionConflict). */
 const DIRECT_ATTEMPTS = 5
@@ -100,26 +86,7 @@ export class BudgetWriter extends Context.Service<
 
       return BudgetWriter.of({
         importPositions: (projectId, input) => importPositions(projectId, input),
-        applyChanges: (projectId, input) =>
-          Effect.gen(function* () {
-            const head = yield* budgets.readHead(projectId)
-            if (head.version !== input.expectedVersion) {
-              return yield* new VersionConflict({
-                projectId,
-                expectedVersion: input.expectedVersion,
-                currentVersion: head.version,
-                message: `the budget is at version ${head.version}, not ${input.expectedVersion}; reload it and apply the change again`
-              })
-            }
-            const result = yield* applyChanges(head, input.changes)
-            return yield* budgets.commit({
-              projectId,
-              expectedVersion: head.version,
-              trigger: input.trigger,
-              createdBy: input.requestedBy,
-              result
-            })
-          })
+        applyChanges: (projectId, input) => budgets.applyChangeSet(projectId, input)
       })
     })
   )
