@@ -20,7 +20,7 @@ import { type EnqueueOptions, JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { Redis as RedisService } from "@costline/server/redis/Redis"
 import { Queue } from "bullmq"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, References } from "effect"
 import { SqlClient } from "effect/sql"
 import { Redis } from "ioredis"
 import { deleteRedisKeys } from "../test/support/redisKeys.ts"
@@ -178,6 +178,8 @@ const main = async () => {
   const config = await Effect.runPromise(parseConfig(env, { requireJwtSecret: false }))
   const runtime = ManagedRuntime.make(
     JobQueue.layerBullMQ.pipe(
+      // As in the server process (main.ts): no tracer is installed, so spans are not built.
+      Layer.provideMerge(Layer.succeed(References.TracerEnabled, false)),
       Layer.provideMerge(Layer.mergeAll(JobRepo.layer, ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis)))),
       Layer.provideMerge(
         Layer.mergeAll(

@@ -11,6 +11,7 @@ import knowledgeBase from "./0008_knowledge_base.ts"
 import projectEvents from "./0009_project_events.ts"
 import activityLog from "./0010_activity_log.ts"
 import analyticsViews from "./0011_analytics_views.ts"
+import backgroundJobsHandoff from "./0012_background_jobs_handoff.ts"
 
 /** Keyed `<id>_<name>` as `Migrator.fromRecord` expects; add new files here with the next id. */
 export const migrations = {
@@ -24,7 +25,8 @@ export const migrations = {
   "0008_knowledge_base": knowledgeBase,
   "0009_project_events": projectEvents,
   "0010_activity_log": activityLog,
-  "0011_analytics_views": analyticsViews
+  "0011_analytics_views": analyticsViews,
+  "0012_background_jobs_handoff": backgroundJobsHandoff
 }
 
 export const loader: Migrator.Loader = Migrator.fromRecord(migrations)

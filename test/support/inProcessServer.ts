@@ -16,7 +16,7 @@ export interface InProcessServer {
 export const startInProcessServer = async (env: Record<string, string> = {}): Promise<InProcessServer> => {
   const dataDir = await mkdtemp(join(tmpdir(), "costline-test-"))
   const config = await Effect.runPromise(
-    parseConfig({ HOST: "127.0.0.1", PORT: "0", COSTLINE_DATA_DIR: dataDir, ...env })
+    parseConfig({ HOST: "127.0.0.1", PORT: "0", CLUSTER_PORT: "0", COSTLINE_DATA_DIR: dataDir, ...env })
   )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(

@@ -64,9 +64,12 @@ export interface RunningServer extends RunningProcess {
   readonly url: string
 }
 
-/** Starts `packages/server/src/main.ts` on a random port and waits until it listens. */
+/**
+ * Starts `packages/server/src/main.ts` on a random port and waits until it listens. Its cluster runner (production
+ * profile) gets a random port too, so several servers can run at once.
+ */
 export const startServer = async (env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> => {
-  const server = start("packages/server/src/main.ts", { HOST: "127.0.0.1", PORT: "0", ...env })
+  const server = start("packages/server/src/main.ts", { HOST: "127.0.0.1", PORT: "0", CLUSTER_PORT: "0", ...env })
   const url = await waitFor(
     "server start",
     server,

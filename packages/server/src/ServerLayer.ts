@@ -2,12 +2,12 @@
 // on one uWS app and port. main.ts launches it; tests launch it in-process.
 import { CostlineApi, CostlineRpcs } from "@costline/core"
 import { Effect, type FileSystem, Layer, Option, type Path } from "effect"
-import { type Sharding, SingleRunner } from "effect/cluster"
-import { Digest } from "effect/crypto"
+import type { Sharding } from "effect/cluster"
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import type { SqlClient } from "effect/sql"
+import * as ActorCluster from "./actors/ActorCluster.ts"
 import { ProjectActorLayer } from "./actors/ProjectActor.ts"
 import { AuthService } from "./auth/AuthService.ts"
 import { JwtSecret } from "./auth/JwtSecret.ts"
@@ -68,9 +68,8 @@ const servicesLayer = (config: AppConfigShape) => {
     Layer.provideMerge(JwtSecret.layer)
   )
   const events = ProjectHub.layer.pipe(Layer.provideMerge(ProjectEventLog.layer))
-  const cluster = SingleRunner.layer({ runnerStorage: config.profile === "production" ? "sql" : "memory" }).pipe(
-    Layer.provide(Digest.layerWebCrypto)
-  )
+  // Production: every server is a runner of one cluster on the shared database, and the workers send to it.
+  const cluster = config.profile === "production" ? ActorCluster.layerRunner(config) : ActorCluster.layerSingle
   // Embedded: the pipeline's processors run in this process and write through the actors (hence the cluster).
   const queue: Layer.Layer<
     JobQueue,

@@ -1,7 +1,9 @@
-// The worker process as one Effect: PostgreSQL, Redis, the job runner with every processor, BullMQ workers on the
-// three queues and the health server. Runs until interrupted, then stops taking jobs, lets the running ones finish
-// for SHUTDOWN_TIMEOUT_MS, and closes workers and connections (scope finalizers, last opened first closed).
+// The worker process as one Effect: PostgreSQL, Redis, a client of the servers' actor cluster, the job runner with
+// every processor, BullMQ workers on the three queues and the health server. Runs until interrupted, then stops taking
+// jobs, lets the running ones finish for SHUTDOWN_TIMEOUT_MS, and closes workers and connections (scope finalizers,
+// last opened first closed).
 // Also listens for cancel requests, and now and then re-hands jobs whose hand-off to BullMQ was lost.
+import * as ActorCluster from "@costline/server/actors/ActorCluster"
 import { AppConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
@@ -24,8 +26,11 @@ export const workerServices = (config: WorkerConfig) => {
   const appConfig = Layer.succeed(AppConfig, config.app)
   const redis = Redis.layer.pipe(Layer.provide(appConfig))
   const events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
-  // Every processor (with COSTLINE_TEST_PROCESSORS=1 also the test behaviours), follow-ups and recurring jobs.
-  const processors = PipelineLayers.workerProcessors()
+  // Every processor (with COSTLINE_TEST_PROCESSORS=1 also the test behaviours), follow-ups and recurring jobs; versions
+  // are written by the projects' actors, which live on the servers: the worker is a cluster client, not a runner.
+  const processors = PipelineLayers.workerProcessors({ actorTimeout: config.actorTimeoutMs }).pipe(
+    Layer.provide(ActorCluster.layerClient(config.app))
+  )
   return Layer.mergeAll(JobRunner.layerWith({ timeouts: config.jobTimeouts }), WorkerMetrics.layer).pipe(
     Layer.provide(processors),
     Layer.provideMerge(Layer.mergeAll(JobRepo.layer, events)),

@@ -1,5 +1,5 @@
 // The worker's configuration: the shared AppConfig (it must be the production profile) plus its own settings —
-// concurrency per queue and the health port — read once from the environment.
+// concurrency per queue, the health port, how long to wait for the actors — read once from the environment.
 import type { JobQueueName } from "@costline/core"
 import { type AppConfigShape, ConfigInvalid, parseConfig } from "@costline/server/config/AppConfig"
 import { type JobTimeouts, parseJobTimeouts } from "@costline/server/jobs/JobTimeouts"
@@ -28,6 +28,11 @@ export interface WorkerConfig {
   readonly sweepAfterMs: number
   /** Per job type (JOB_TIMEOUT_<TYPE>, see JobTimeouts.ts). */
   readonly jobTimeouts: JobTimeouts
+  /**
+   * How long a processor waits for a project's actor (on a server) to answer one command (WORKER_ACTOR_TIMEOUT_MS;
+   * default 60000): with no server up the attempt then fails and the job is retried later.
+   */
+  readonly actorTimeoutMs: number
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -81,6 +86,7 @@ export const parseWorkerConfig = (env: Env): Effect.Effect<WorkerConfig, ConfigI
       lockMs: Math.max(100, yield* wholeNumber(env, "WORKER_LOCK_MS", 30_000, 3_600_000)),
       sweepMs: yield* wholeNumber(env, "WORKER_SWEEP_MS", 60_000, 86_400_000),
       sweepAfterMs: yield* wholeNumber(env, "WORKER_SWEEP_AFTER_MS", 30_000, 86_400_000),
-      jobTimeouts: yield* parseJobTimeouts(env)
+      jobTimeouts: yield* parseJobTimeouts(env),
+      actorTimeoutMs: Math.max(100, yield* wholeNumber(env, "WORKER_ACTOR_TIMEOUT_MS", 60_000, 3_600_000))
     }
   })

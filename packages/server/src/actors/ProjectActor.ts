@@ -80,7 +80,7 @@ export const ProjectActorLayer = ProjectActor.toLayer(
           const current = yield* budgets.readHead(projectId)
           const decision = yield* decideImport(current, payload.positions, payload.settings)
           if (decision === null) return null
-          return yield* budgets
+          const version = yield* budgets
             .commit({
               projectId,
               expectedVersion: current.version,
@@ -89,9 +89,12 @@ export const ProjectActorLayer = ProjectActor.toLayer(
               documentId: payload.documentId,
               result: decision.result
             })
-            // Only the embedded profile imports through the actor, and there it is the only writer of the project.
+            // Every import goes through this actor, the project's only writer, so the head cannot have moved.
             .pipe(Effect.orDie)
-        }),
+          // Where a document became a version (which server, for which worker): operators follow an upload by it.
+          yield* Effect.logInfo(`project actor imported document ${payload.documentId} as version ${version.version}`)
+          return version
+        }).pipe(Effect.annotateLogs({ projectId, documentId: payload.documentId })),
       Subscribe: ({ payload }) => Rpc.fork(hub.subscribe(projectId, payload.afterSeq))
     })
   }),

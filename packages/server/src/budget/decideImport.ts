@@ -1,5 +1,5 @@
 // What importing parsed positions into a budget means: the next version and its trigger, or null when nothing changes.
-// Shared by the project actor (embedded profile) and the worker's direct writer, so the two paths cannot drift.
+// Shared by the project actor and BudgetWriter.layerDirect (no cluster), so the two paths cannot drift.
 import {
   type ApplyChangesResult,
   applyChanges,

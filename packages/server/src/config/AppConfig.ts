@@ -1,4 +1,5 @@
 // Process configuration read once from the environment; the profile (embedded or production) follows from it alone.
+import { hostname, networkInterfaces } from "node:os"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
 
 export type Profile = "embedded" | "production"
@@ -24,6 +25,34 @@ export interface AppConfigShape {
   readonly maxUploadBytes: number
   readonly databasePoolSize: number
   readonly shutdownTimeoutMs: number
+  /**
+   * Where this server's cluster runner listens for the other servers and the workers (production profile):
+   * CLUSTER_HOST (default HOST) and CLUSTER_PORT (default 34431; 0 lets the OS pick, and that port is advertised).
+   */
+  readonly clusterHost: string
+  readonly clusterPort: number
+  /**
+   * The host name or IP address the other processes reach this runner at (CLUSTER_ADVERTISE_HOST); defaults to
+   * CLUSTER_HOST, or, when that is a wildcard address such as 0.0.0.0, to this machine's first external IPv4 address.
+   */
+  readonly clusterAdvertiseHost: string
+}
+
+/** The port effect/cluster runners use unless told otherwise. */
+export const DEFAULT_CLUSTER_PORT = 34431
+
+const WILDCARD_HOSTS: ReadonlyArray<string> = ["0.0.0.0", "::", "[::]", "::0"]
+
+/**
+ * Where the others can reach a runner that listens on every interface: the first external IPv4 address (a container's
+ * or a pod's own address, which peers can connect to, unlike its host name), else the host name.
+ */
+export const defaultAdvertiseHost = (): string => {
+  for (const addresses of Object.values(networkInterfaces())) {
+    const external = addresses?.find((address) => address.family === "IPv4" && !address.internal)
+    if (external !== undefined) return external.address
+  }
+  return hostname()
 }
 
 /** A configuration value that stops startup; the message is the one line the operator sees. */
@@ -126,10 +155,12 @@ export const parseConfig = (
     }
     const dataDir =
       env.COSTLINE_DATA_DIR === undefined || env.COSTLINE_DATA_DIR === "" ? "./.costline" : env.COSTLINE_DATA_DIR
+    const host = env.HOST === undefined || env.HOST === "" ? "0.0.0.0" : env.HOST
+    const cluster = yield* check(clusterAddress(env, { host, port }))
     return {
       profile,
       port,
-      host: env.HOST === undefined || env.HOST === "" ? "0.0.0.0" : env.HOST,
+      host,
       dataDir,
       blobDir: env.BLOB_DIR === undefined || env.BLOB_DIR === "" ? `${dataDir}/blobs` : env.BLOB_DIR,
       databaseUrl: databaseUrl === undefined ? undefined : Redacted.make(databaseUrl),
@@ -141,9 +172,49 @@ export const parseConfig = (
       maxBodyBytes: yield* check(integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024)),
       maxUploadBytes: yield* check(integer(env, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024)),
       databasePoolSize: yield* check(integer(env, "DATABASE_POOL_SIZE", 10, 1, 500)),
-      shutdownTimeoutMs: yield* check(integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000))
+      shutdownTimeoutMs: yield* check(integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000)),
+      ...cluster
     }
   })
+
+const hostPattern = /^[A-Za-z0-9._:[\]%-]{1,253}$/
+
+/** CLUSTER_HOST, CLUSTER_PORT and CLUSTER_ADVERTISE_HOST, checked against each other and against HOST/PORT. */
+const clusterAddress = (
+  env: Env,
+  http: { readonly host: string; readonly port: number }
+): Pick<AppConfigShape, "clusterHost" | "clusterPort" | "clusterAdvertiseHost"> | ConfigInvalid => {
+  const clusterHost = env.CLUSTER_HOST === undefined || env.CLUSTER_HOST === "" ? http.host : env.CLUSTER_HOST
+  if (!hostPattern.test(clusterHost)) {
+    return new ConfigInvalid({
+      variable: "CLUSTER_HOST",
+      message: `CLUSTER_HOST=${JSON.stringify(clusterHost)} is invalid: expected a host name or IP address to listen on, such as 0.0.0.0`
+    })
+  }
+  const clusterPort = integer(env, "CLUSTER_PORT", DEFAULT_CLUSTER_PORT, 0, 65535)
+  if (clusterPort instanceof ConfigInvalid) return clusterPort
+  if (clusterPort !== 0 && clusterPort === http.port) {
+    return new ConfigInvalid({
+      variable: "CLUSTER_PORT",
+      message: `CLUSTER_PORT=${clusterPort} is also PORT, the HTTP port: give the cluster runner a port of its own (or 0 to pick a free one)`
+    })
+  }
+  const advertised = env.CLUSTER_ADVERTISE_HOST
+  if (advertised === undefined || advertised === "") {
+    return {
+      clusterHost,
+      clusterPort,
+      clusterAdvertiseHost: WILDCARD_HOSTS.includes(clusterHost) ? defaultAdvertiseHost() : clusterHost
+    }
+  }
+  if (!hostPattern.test(advertised) || WILDCARD_HOSTS.includes(advertised)) {
+    return new ConfigInvalid({
+      variable: "CLUSTER_ADVERTISE_HOST",
+      message: `CLUSTER_ADVERTISE_HOST=${JSON.stringify(advertised)} is invalid: expected the host name or IP address (no scheme, no port, not a wildcard) at which the other servers and the workers reach this one`
+    })
+  }
+  return { clusterHost, clusterPort, clusterAdvertiseHost: advertised }
+}
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("@costline/server/AppConfig") {
   /** Reads process.env. */

@@ -1,7 +1,8 @@
 // The project_documents table: one row per distinct file (by SHA-256) per project, read as the ProjectDocument contract.
-// Owns the parse status transitions (pending → parsing → parsed | failed) and the stored import problems; does NOT own
-// the bytes (BlobStore), who may see a document (ProjectAccess roles, passed in) or the version an import creates
-// (the project actor writes budget_versions.document_id; versionCreated is read from there).
+// Owns the parse status transitions (pending → parsing → parsed | failed, and back to pending when an attempt stops
+// without a result) and the stored import problems; does NOT own the bytes (BlobStore), who may see a document
+// (ProjectAccess roles, passed in) or the version an import creates (the project actor writes
+// budget_versions.document_id; versionCreated is read from there).
 import type {
   DocumentFormat,
   DocumentId,
@@ -122,6 +123,13 @@ export class DocumentRepo extends Context.Service<
       id: DocumentId,
       problems: ReadonlyArray<ImportProblem>
     ) => Effect.Effect<ProjectDocument, SqlError>
+    /**
+     * A parse attempt stopped without a result (its job was cancelled, timed out, stopped by a shutdown, or failed in a
+     * way a retry may fix): parsing → pending, so the document does not claim a parse that no one is running. The job
+     * says why; retrying it parses the document again. Only a `parsing` document changes (true): one recorded parsed or
+     * failed meanwhile keeps its outcome.
+     */
+    readonly markPending: (id: DocumentId) => Effect.Effect<boolean, SqlError>
     /** Removes a row whose upload could not be completed (its parse job could not be queued). */
     readonly remove: (id: DocumentId) => Effect.Effect<void, SqlError>
   }
@@ -193,6 +201,14 @@ export class DocumentRepo extends Context.Service<
         return Option.some(yield* mustFind(id, "markParsing"))
       })
 
+      const markPending = Effect.fn("DocumentRepo.markPending")(function* (id: DocumentId) {
+        const updated = yield* sql`
+          UPDATE project_documents SET parse_status = 'pending'
+          WHERE id = ${id} AND parse_status = 'parsing'
+          RETURNING id`
+        return updated.length > 0
+      })
+
       const finish = (id: DocumentId, status: "parsed" | "failed", problems: ReadonlyArray<ImportProblem>) =>
         Effect.gen(function* () {
           yield* sql`
@@ -214,6 +230,7 @@ export class DocumentRepo extends Context.Service<
         markParsing,
         markParsed: (id, problems) => finish(id, "parsed", problems).pipe(Effect.withSpan("DocumentRepo.markParsed")),
         markFailed: (id, problems) => finish(id, "failed", problems).pipe(Effect.withSpan("DocumentRepo.markFailed")),
+        markPending,
         remove
       })
     })

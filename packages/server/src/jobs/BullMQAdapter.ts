@@ -1,23 +1,71 @@
 // The only module that knows BullMQ: queues `high`, `default`, `low` under the deployment's Redis prefix, and workers
 // that hand each delivered job id to the runner and translate its outcome into BullMQ's terms (return, a thrown Error
 // for a retry with backoff, UnrecoverableError for a final failure, DelayedError when the attempt could not even be
-// recorded). Only the job id travels through Redis; cancel requests travel on one pub/sub channel per deployment.
-import { type JobId, JobId as JobIdSchema, type JobQueueName } from "@costline/core"
+// recorded). Only job ids travel through Redis; cancel requests travel on one pub/sub channel per deployment.
+//
+// Jobs enqueued together travel in packs: one BullMQ job carries up to PACK_SIZE of them (same queue and priority), so
+// a bulk enqueue costs BullMQ (Redis scripts, locks, the worker's fetch loop) per pack rather than per job — that
+// per-job cost was most of the CPU time of a no-op job. Each job in a pack still has its own row, attempt, fencing,
+// progress, cancel and time limit (the runner's); a job of a pack that must be retried leaves the pack and is queued
+// alone with its backoff. A pack's id is written in its jobs' rows (`handoff`), so handing the same rows again after a
+// loss re-adds the same pack id, which BullMQ ignores while it holds the pack.
+import { type Job, type JobId, JobId as JobIdSchema, type JobQueueName } from "@costline/core"
 import { type Job as BullJob, DelayedError, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq"
-import { Clock, Duration, Effect, FiberSet, Schedule, Schema, type Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Queue as EffectQueue,
+  Exit,
+  FiberSet,
+  Schedule,
+  Schema,
+  type Scope
+} from "effect"
 import { Redis } from "../redis/Redis.ts"
-import type { JobRecord } from "./JobRepo.ts"
+import type { CreateJob, JobRecord } from "./JobRepo.ts"
 import type { JobRunOutcome } from "./JobRunner.ts"
 
 export const queueNames: ReadonlyArray<JobQueueName> = ["high", "default", "low"]
 
-/** What a BullMQ job carries. */
-interface Envelope {
-  readonly jobId: string
-}
+/** What a BullMQ job carries: one job's id, or the ids of a pack. */
+type Envelope = { readonly jobId: string } | { readonly jobIds: ReadonlyArray<string> }
 
-const decodeEnvelope = Schema.decodeUnknownOption(Schema.Struct({ jobId: JobIdSchema }))
+const decodeEnvelope = Schema.decodeUnknownOption(
+  Schema.Union([Schema.Struct({ jobId: JobIdSchema }), Schema.Struct({ jobIds: Schema.Array(JobIdSchema) })])
+)
 const decodeJobId = Schema.decodeUnknownOption(JobIdSchema)
+
+/**
+ * The most jobs one BullMQ job carries. Big enough that BullMQ's per-job cost becomes small (1/50), small enough that
+ * a pack is a short unit of work: several workers share a burst, and a pack holds its slot for a few jobs' time.
+ */
+export const PACK_SIZE = 50
+
+/**
+ * Assigns packs to jobs enqueued together: runs of the same queue and priority, in input order, PACK_SIZE at most; a
+ * job left alone travels alone. The pack id goes into the job's row before it is stored.
+ */
+export const packJobs = (inputs: ReadonlyArray<CreateJob>): ReadonlyArray<CreateJob> => {
+  const groups = new Map<string, Array<number>>()
+  inputs.forEach((input, index) => {
+    const key = `${input.queue} ${input.priority}`
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [index])
+    else group.push(index)
+  })
+  const packed = [...inputs]
+  for (const indexes of groups.values()) {
+    for (let start = 0; start < indexes.length; start += PACK_SIZE) {
+      const members = indexes.slice(start, start + PACK_SIZE)
+      if (members.length < 2) continue
+      const handoff = `pack_${crypto.randomUUID()}`
+      for (const index of members) packed[index] = { ...inputs[index]!, handoff }
+    }
+  }
+  return packed
+}
 
 /**
  * BullMQ rejects custom ids that look like integers or contain ':' (ours may: "recalculate:<project>:<version>"), so
@@ -44,6 +92,8 @@ export interface Producer {
   readonly remove: (record: JobRecord) => Effect.Effect<void>
   /** Tells every worker to interrupt the job if it runs it. */
   readonly publishCancel: (jobId: JobId) => Effect.Effect<void>
+  /** A job of a pack to be retried: queued alone on `queue`, to start after `delayMs` (its backoff). */
+  readonly addAloneLater: (job: Job, queue: JobQueueName, priority: number, delayMs: number) => Effect.Effect<void>
 }
 
 export const makeProducer = Effect.fnUntraced(function* (
@@ -62,20 +112,51 @@ export const makeProducer = Effect.fnUntraced(function* (
   }
   const queueOf = (record: JobRecord) => queues.get(record.queue) ?? queues.get("default")!
 
-  const bulkJob = (record: JobRecord) => ({
-    name: record.job.type,
-    data: { jobId: record.job.id },
+  const jobOptions = (priority: number) => ({
+    // BullMQ: 0 = no priority (taken first), 1 = most urgent of the prioritized jobs.
+    ...(priority > 0 ? { priority } : {}),
+    backoff: { type: "exponential", delay: backoffMs },
+    // The background_jobs row is the record users read; Redis keeps finished jobs only briefly.
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600 }
+  })
+
+  const aloneJob = (job: Job, priority: number) => ({
+    name: job.type as string,
+    data: { jobId: job.id } as Envelope,
+    opts: { ...jobOptions(priority), jobId: bullJobId(job.id), attempts: job.maxAttempts }
+  })
+  const bulkJob = (record: JobRecord) => aloneJob(record.job, record.priority)
+
+  // A pack fails in BullMQ only when a member's attempt could not be recorded or the runner died; each retry of the
+  // pack counts in that member's row, which fails for good after its own attempts, so one more than any member's
+  // attempts is enough for the pack to finish.
+  const packJob = (handoff: string, members: ReadonlyArray<JobRecord>) => ({
+    name: "pack",
+    data: { jobIds: members.map((record) => record.job.id) } as Envelope,
     opts: {
-      jobId: bullJobId(record.job.id),
-      // BullMQ: 0 = no priority (taken first), 1 = most urgent of the prioritized jobs.
-      ...(record.priority > 0 ? { priority: record.priority } : {}),
-      attempts: record.job.maxAttempts,
-      backoff: { type: "exponential", delay: backoffMs },
-      // The background_jobs row is the record users read; Redis keeps finished jobs only briefly.
-      removeOnComplete: { age: 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 }
+      ...jobOptions(members[0]!.priority),
+      jobId: handoff,
+      attempts: Math.max(...members.map((record) => record.job.maxAttempts)) + 1
     }
   })
+
+  /** One BullMQ job per lone record, one per pack. */
+  const bullJobs = (records: ReadonlyArray<JobRecord>) => {
+    const packs = new Map<string, Array<JobRecord>>()
+    const jobs: Array<ReturnType<typeof bulkJob>> = []
+    for (const record of records) {
+      if (record.handoff === null) {
+        jobs.push(bulkJob(record))
+        continue
+      }
+      const members = packs.get(record.handoff)
+      if (members === undefined) packs.set(record.handoff, [record])
+      else members.push(record)
+    }
+    for (const [handoff, members] of packs) jobs.push(packJob(handoff, members))
+    return jobs
+  }
 
   const redisFailure = (what: string) => (cause: unknown) =>
     new Error(`could not ${what}: Redis did not answer (${String(cause)})`, { cause })
@@ -84,11 +165,14 @@ export const makeProducer = Effect.fnUntraced(function* (
     const byQueue = new Map<Queue<Envelope>, Array<JobRecord>>()
     for (const record of records) {
       const queue = queueOf(record)
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), record])
+      const list = byQueue.get(queue)
+      if (list === undefined) byQueue.set(queue, [record])
+      else list.push(record)
     }
     for (const [queue, list] of byQueue) {
-      for (let start = 0; start < list.length; start += ADD_CHUNK) {
-        const chunk = list.slice(start, start + ADD_CHUNK).map(bulkJob)
+      const jobs = bullJobs(list)
+      for (let start = 0; start < jobs.length; start += ADD_CHUNK) {
+        const chunk = jobs.slice(start, start + ADD_CHUNK)
         yield* Effect.tryPromise({
           try: () => queue.addBulk(chunk),
           catch: redisFailure(`hand ${chunk.length} jobs to the BullMQ queue "${queue.name}"`)
@@ -97,9 +181,12 @@ export const makeProducer = Effect.fnUntraced(function* (
     }
   })
 
-  // Answers 0 when the job is locked by a worker (running) or gone: the runner then skips or stops it.
+  // Answers 0 when the job is locked by a worker (running) or gone: the runner then skips or stops it. A job in a pack
+  // stays there; the runner skips it when the pack reaches it.
   const remove = (record: JobRecord): Effect.Effect<void> =>
-    Effect.tryPromise(() => queueOf(record).remove(bullJobId(record.job.id))).pipe(
+    Effect.tryPromise(() =>
+      record.handoff === null ? queueOf(record).remove(bullJobId(record.job.id)) : Promise.resolve(0)
+    ).pipe(
       Effect.asVoid,
       Effect.catch((error) => Effect.logWarning("could not remove a cancelled job from its BullMQ queue", error)),
       Effect.withSpan("BullMQ.remove")
@@ -135,7 +222,21 @@ export const makeProducer = Effect.fnUntraced(function* (
     )
   })
 
-  return { addMany, replace, remove, publishCancel }
+  const addAloneLater = Effect.fn("BullMQ.addAloneLater")(function* (
+    job: Job,
+    queue: JobQueueName,
+    priority: number,
+    delayMs: number
+  ) {
+    const alone = aloneJob(job, priority)
+    const target = queues.get(queue) ?? queues.get("default")!
+    yield* Effect.tryPromise({
+      try: () => target.add(alone.name, alone.data, { ...alone.opts, delay: Math.max(0, Math.round(delayMs)) }),
+      catch: redisFailure(`queue job ${job.id} again for its retry`)
+    }).pipe(Effect.orDie)
+  })
+
+  return { addMany, replace, remove, publishCancel, addAloneLater }
 })
 
 export interface WorkersOptions {
@@ -156,6 +257,8 @@ export interface WorkersOptions {
   readonly unrecordedRetryDelay?: Duration.Input | undefined
   /** Called when a cancel request for a job arrives on the cancel channel (normally JobRunner.cancel). */
   readonly onCancel?: ((jobId: JobId) => Effect.Effect<unknown>) | undefined
+  /** First retry delay of a job that leaves its pack to be retried; later ones double. Default 1 second (as the producer's). */
+  readonly backoff?: Duration.Input | undefined
 }
 
 export interface Workers {
@@ -198,6 +301,9 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
   const workers: Array<Worker<Envelope>> = []
   const lockDuration = Duration.toMillis(Duration.fromInputUnsafe(options.lockDuration ?? "30 seconds"))
   const retryDelay = Duration.toMillis(Duration.fromInputUnsafe(options.unrecordedRetryDelay ?? "1 second"))
+  const backoffMs = Duration.toMillis(Duration.fromInputUnsafe(options.backoff ?? "1 second"))
+  // Retries of jobs that leave their pack are queued alone from here.
+  const producer = yield* makeProducer({ backoff: Duration.millis(backoffMs) })
   // Set when shutdown gives up waiting: an attempt that then ends by interruption goes back to the wait list.
   let stopping = false
 
@@ -205,6 +311,67 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
     const concurrency = options.concurrency[name]
     if (!(concurrency > 0)) continue
     const connection = yield* redis.duplicate({ maxRetriesPerRequest: null })
+    // `concurrency` jobs at once, whether they came alone or in packs (a pack holds one BullMQ slot), first come first
+    // served: a queue of that many tokens. Not a Semaphore: releasing one wakes every waiter to re-check, and the
+    // thousands of jobs of waiting packs made that most of the worker's CPU time (measured).
+    const slots = yield* EffectQueue.bounded<true>(concurrency)
+    yield* EffectQueue.offerAll(
+      slots,
+      Array.from({ length: concurrency }, () => true as const)
+    )
+    const runJob = (jobId: JobId) =>
+      Effect.acquireUseRelease(
+        EffectQueue.take(slots),
+        () => run(jobId),
+        () => EffectQueue.offer(slots, true)
+      )
+
+    /** The jobs of a pack, each with its own attempt; the pack's outcome is the worst that needs BullMQ. */
+    const runPack = (job: BullJob<Envelope>, ids: ReadonlyArray<JobId>) =>
+      Effect.forEach(
+        ids,
+        (jobId) =>
+          runJob(jobId).pipe(
+            // Queued alone at once, not when the whole pack is done: BullMQ's exponential backoff, first after
+            // `backoff`, then doubling. Should Redis not take it, the pack is retried and the job with it.
+            Effect.tap((outcome) =>
+              outcome._tag === "RetryLater"
+                ? producer.addAloneLater(
+                    outcome.job,
+                    name,
+                    job.opts.priority ?? 0,
+                    backoffMs * 2 ** Math.max(0, outcome.job.attempts - 1)
+                  )
+                : Effect.void
+            ),
+            Effect.exit,
+            Effect.annotateLogs({ jobId, queue: name, pack: job.id ?? "?" })
+          ),
+        { concurrency: "unbounded" }
+      ).pipe(
+        Effect.flatMap((exits) =>
+          Effect.gen(function* () {
+            let unrecorded: unknown
+            let died = false
+            for (const exit of exits) {
+              if (Exit.isSuccess(exit)) continue
+              if (Cause.hasInterruptsOnly(exit.cause)) {
+                return yield* Effect.interrupt
+              } else if (Cause.hasDies(exit.cause)) {
+                yield* Effect.logError("job runner died", Cause.squash(exit.cause))
+                died = true
+              } else {
+                unrecorded = Cause.squash(exit.cause)
+              }
+            }
+            if (unrecorded !== undefined) return yield* Effect.fail(unrecorded)
+            return died
+              ? ({ _tag: "retry", message: "the job runner failed unexpectedly on a job of the pack" } as Directive)
+              : ({ _tag: "done" } as Directive)
+          })
+        )
+      )
+
     const processJob = (job: BullJob<Envelope>, token?: string): Promise<null> => {
       const envelope = decodeEnvelope(job.data)
       if (envelope._tag === "None") {
@@ -219,17 +386,23 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
           Effect.as<Directive>({ _tag: "delayed" }),
           Effect.orElseSucceed((): Directive => ({ _tag: "retry", message }))
         )
-      const attempt = run(envelope.value.jobId).pipe(
-        Effect.map(directiveFor),
-        Effect.catch(postpone("job attempt not recorded: the database did not answer")),
-        // A bug rather than an outage: retried like a thrown error, within the job's attempts.
-        Effect.catchDefect((defect) =>
-          Effect.logError("job runner died", defect).pipe(
-            Effect.as<Directive>({ _tag: "retry", message: "the job runner failed unexpectedly" })
-          )
-        ),
-        Effect.annotateLogs({ jobId: envelope.value.jobId, queue: name, deliveries: job.attemptsMade + 1 })
-      )
+      const carried = envelope.value
+      const attempt =
+        "jobIds" in carried
+          ? runPack(job, carried.jobIds).pipe(
+              Effect.catch(postpone("a job attempt of the pack was not recorded: the database did not answer"))
+            )
+          : runJob(carried.jobId).pipe(
+              Effect.map(directiveFor),
+              Effect.catch(postpone("job attempt not recorded: the database did not answer")),
+              // A bug rather than an outage: retried like a thrown error, within the job's attempts.
+              Effect.catchDefect((defect) =>
+                Effect.logError("job runner died", defect).pipe(
+                  Effect.as<Directive>({ _tag: "retry", message: "the job runner failed unexpectedly" })
+                )
+              ),
+              Effect.annotateLogs({ jobId: carried.jobId, queue: name, deliveries: job.attemptsMade + 1 })
+            )
       return runPromise(attempt).then(
         (directive) => {
           if (directive._tag === "retry") throw new Error(directive.message)
@@ -254,8 +427,10 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
       lockDuration,
       // Checked as often as a lock can expire, so a crashed worker's job waits at most about two lock durations.
       stalledInterval: lockDuration,
-      // A job whose worker dies more than this often is failed by BullMQ; its row keeps the last state written.
-      maxStalledCount: 3,
+      // BullMQ never gives up on a job whose workers keep dying: it would fail it in Redis only, leaving its row
+      // `running` for ever. Each takeover counts as an attempt in the row instead, and the runner fails the job when
+      // a delivery finds its attempts used up (JobRunner.notStarted).
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
       autorun: true
     })
     // An EventEmitter 'error' without a listener would crash the process; connection hiccups are logged instead.

@@ -134,5 +134,9 @@ export const make = (options: ProgressReporterOptions): ProgressReporter => {
       }
     }).pipe(Effect.withSpan("JobRunner.reportProgress"))
 
-  return { report, flush: Effect.asVoid(writeEventually) }
+  // Nothing pending and no trailing write under way (most jobs at their end): nothing to wait for, no lock to take.
+  const flush = Effect.suspend(() =>
+    pending === undefined && !trailingScheduled ? Effect.void : Effect.asVoid(writeEventually)
+  )
+  return { report, flush }
 }

@@ -80,6 +80,8 @@ const auditVersion = (record: JobRecord): number | undefined => {
 
 /** How the profile's runner learns about queue changes; everything else is shared. */
 interface Backend {
+  /** Jobs enqueued together, before they are stored: how they will travel (BullMQ packs them). */
+  readonly pack: (inputs: ReadonlyArray<CreateJob>) => ReadonlyArray<CreateJob>
   /** Queued rows to run (new, or handed off again). */
   readonly submit: (records: ReadonlyArray<JobRecord>) => Effect.Effect<void>
   /** A row reset by a retry request. */
@@ -95,7 +97,10 @@ export class JobQueue extends Context.Service<
   {
     /** Stores the job (status queued) and schedules it; returns the job as stored. */
     readonly enqueue: (options: EnqueueOptions) => Effect.Effect<Job>
-    /** `enqueue` for many jobs: one INSERT and one hand-off per queue, whatever their number. Answers in input order. */
+    /**
+     * `enqueue` for many jobs: one INSERT and one hand-off per queue, whatever their number; on BullMQ they travel in
+     * packs (BullMQAdapter). Answers in input order.
+     */
     readonly enqueueMany: (options: ReadonlyArray<EnqueueOptions>) => Effect.Effect<ReadonlyArray<Job>>
     /**
      * Cancels a job: a queued one ends `cancelled` at once and never starts; a running one is asked to stop and ends
@@ -114,6 +119,7 @@ export class JobQueue extends Context.Service<
         const runner = yield* JobRunner
         const queue = yield* InProcessJobQueue.make(options)
         return yield* make({
+          pack: (inputs) => inputs,
           submit: (records) => Effect.forEach(records, queue.submit, { discard: true }),
           resubmit: queue.submit,
           // Left in the in-memory queue: the runner finds the row cancelled and skips it.
@@ -142,6 +148,7 @@ export class JobQueue extends Context.Service<
       Effect.gen(function* () {
         const producer = yield* BullMQAdapter.makeProducer(options)
         return yield* make({
+          pack: BullMQAdapter.packJobs,
           submit: producer.addMany,
           resubmit: producer.replace,
           withdraw: producer.remove,
@@ -233,6 +240,7 @@ const make = Effect.fnUntraced(function* (backend: Backend) {
 
   const enqueueMany = (optionsList: ReadonlyArray<EnqueueOptions>): Effect.Effect<ReadonlyArray<Job>> =>
     Effect.forEach(optionsList, checked).pipe(
+      Effect.map(backend.pack),
       Effect.flatMap(store),
       Effect.withSpan("JobQueue.enqueueMany", { attributes: { count: optionsList.length } })
     )

@@ -12,6 +12,8 @@ export interface JobRecord {
   readonly cancelRequested: boolean
   /** The machine-readable kind of the last attempt's error ("timeout"), not part of the public error. */
   readonly errorCode: string | null
+  /** The BullMQ pack that carries the job (BullMQAdapter); null when it travels alone. */
+  readonly handoff: string | null
 }
 
 /** A job error as stored: the public part plus an optional code the runner reads back. */
@@ -37,6 +39,7 @@ export interface JobRow {
   readonly error: unknown
   readonly error_code: string | null
   readonly cancel_requested: boolean
+  readonly handoff: string | null
   readonly created_at: Date | string
   readonly started_at: Date | string | null
   readonly finished_at: Date | string | null
@@ -76,9 +79,10 @@ export const toRecord = (row: JobRow): JobRecord => ({
   priority: Number(row.priority),
   payload: row.payload,
   cancelRequested: row.cancel_requested === true,
-  errorCode: row.error_code ?? null
+  errorCode: row.error_code ?? null,
+  handoff: row.handoff ?? null
 })
 
 export const columns = `id, project_id, type, queue, priority, status, progress, message, step, total_steps, attempts,
-  max_attempts, payload, result, error, error->>'code' AS error_code, cancel_requested, created_at, started_at,
-  finished_at`
+  max_attempts, payload, result, error, error->>'code' AS error_code, cancel_requested, handoff, created_at,
+  started_at, finished_at`

@@ -11,7 +11,7 @@ import { ClientAbort } from "effect/http/HttpServerError"
 import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import type { HttpServerResponse } from "effect/http/HttpServerResponse"
 import type { UwsAppShape } from "./UwsApp.ts"
-import type { UwsBody, UwsRequestSource } from "./UwsServerRequest.ts"
+import { UwsBody, type UwsBodyFlow, type UwsRequestSource } from "./UwsServerRequest.ts"
 
 /** The JSON body of a 413, shared by the content-length check and the streaming check. */
 export const payloadTooLargeBody = (limit: number): string =>
@@ -45,8 +45,9 @@ export const setHandling = (res: uWS.HttpResponse | undefined): void => {
 /**
  * One request/response pair. It is the request's `source`, so handleResponse finds the uWS response through any
  * `request.modify` view. `done` flips once the response is ended or aborted: uWS throws on any later use of `res`.
+ * It is also its body's flow control: the body pauses and resumes reading the socket through it.
  */
-export class UwsExchange implements UwsRequestSource {
+export class UwsExchange implements UwsRequestSource, UwsBodyFlow {
   done = false
   fiber: Fiber.Fiber<void> | undefined = undefined
   writable: Latch.Latch | undefined = undefined
@@ -64,14 +65,22 @@ export class UwsExchange implements UwsRequestSource {
     method: string,
     url: string,
     headers: Headers.Headers,
-    body: UwsBody | undefined
+    hasBody: boolean
   ) {
     this.res = res
     this.uws = uws
     this.method = method
     this.url = url
     this.headers = headers
-    this.body = body
+    this.body = hasBody ? new UwsBody(this) : undefined
+  }
+
+  readonly pauseReading = (): void => {
+    if (!this.done) this.res.pause()
+  }
+
+  readonly resumeReading = (): void => {
+    if (!this.done) this.res.resume()
   }
 
   /**
@@ -89,6 +98,9 @@ export class UwsExchange implements UwsRequestSource {
   /** Ends the uWS response exactly once; `write` runs corked and must end it. */
   end(write: (res: uWS.HttpResponse, close: boolean) => void): void {
     if (this.done) return
+    // Answered before the body was read to the end (a 404, a refused upload): a paused socket would never deliver the
+    // rest, and the connection would hang; resumed, uWS reads it and onData drops it.
+    if (this.body?.isPaused === true) this.res.resume()
     this.done = true
     this.uws.requestFinished()
     // uWS corks a response for the duration of its own handler: a synchronous answer needs no cork of its own.

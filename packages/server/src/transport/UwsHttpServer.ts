@@ -16,7 +16,7 @@ import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as NetAddress from "effect/net/NetAddress"
 import { defaultShutdownTimeoutMs, UwsApp, type UwsAppShape } from "./UwsApp.ts"
 import { handleResponse, payloadTooLargeBody, setHandling, UwsExchange } from "./UwsExchange.ts"
-import { UwsBody, UwsServerRequest } from "./UwsServerRequest.ts"
+import { UwsServerRequest } from "./UwsServerRequest.ts"
 
 export { payloadTooLargeBody } from "./UwsExchange.ts"
 
@@ -66,7 +66,7 @@ const makeHandler = (
       return
     }
     uws.requestStarted()
-    const exchange = new UwsExchange(res, uws, method, url, headers, hasBody ? new UwsBody() : undefined)
+    const exchange = new UwsExchange(res, uws, method, url, headers, hasBody)
     // uWS aborts the process when a handler returns without answering or registering onAborted.
     res.onAborted(() => exchange.aborted())
     const body = exchange.body

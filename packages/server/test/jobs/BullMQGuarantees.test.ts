@@ -42,6 +42,7 @@ const workers = (extra: ProcessorRegistry, options: WorkerOptions = {}) =>
       const runner = yield* JobRunner
       const concurrency = options.concurrency ?? 2
       const started = yield* BullMQAdapter.runWorkers(runner.run, {
+        backoff: "100 millis",
         concurrency: { high: concurrency, default: concurrency, low: concurrency },
         shutdownTimeout: "2 seconds",
         unrecordedRetryDelay: "200 millis",

@@ -31,6 +31,7 @@ const workers = (extra: ProcessorRegistry = {}, shutdownTimeout: Duration.Input 
     Effect.gen(function* () {
       const runner = yield* JobRunner
       const started = yield* BullMQAdapter.runWorkers(runner.run, {
+        backoff: "200 millis",
         concurrency: { high: 1, default: 2, low: 1 },
         shutdownTimeout
       })

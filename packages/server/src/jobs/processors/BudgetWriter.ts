@@ -1,13 +1,14 @@
-// How job processors write budget versions: through the project's actor where the process hosts the cluster (the
-// server, embedded profile: ActorBudgetWriter), or, in the worker process, by committing the same decision directly
-// with the version it was based on (layerDirect). Either way BudgetRepo.commit checks that version under the project's row lock, so two writers can never
-// both append version N+1: the database, not the process, enforces the single-writer rule.
+// How job processors write budget versions. The processes write through the project's actor (ActorBudgetWriter: the
+// embedded server's own runner, the worker as a cluster client of the servers' runners), the project's only writer.
+// layerDirect commits the actor's decision with BudgetRepo instead, for the foundation job registry
+// (JobProcessors.layer) and processor tests that run without a cluster; BudgetRepo.commit checks the version it was
+// based on under the project's row lock, so even then two writers can never both append version N+1.
 import type { BudgetSettings, BudgetVersion, ChangeError, Position, ProjectId, UserId } from "@costline/core"
 import { Context, Effect, Layer, Schema } from "effect"
 import { BudgetRepo, type ChangeSetInput, type VersionConflict } from "../../budget/BudgetRepo.ts"
 import { decideImport } from "../../budget/decideImport.ts"
 
-/** The writer could not reach the project's actor (cluster delivery); the same command may succeed later. */
+/** The project's actor did not take the command or did not answer in time; the same command may succeed later. */
 export class BudgetWriteUnavailable extends Schema.TaggedError<BudgetWriteUnavailable>()("BudgetWriteUnavailable", {
   projectId: Schema.String,
   message: Schema.String
@@ -42,7 +43,7 @@ export class BudgetWriter extends Context.Service<
   }
 >()("@costline/server/BudgetWriter") {
   /**
-   * Commits with BudgetRepo directly, for the worker process, which is not a cluster runner: the decision is the
+   * Commits with BudgetRepo directly, without a cluster (the foundation registry, processor tests): the decision is the
    * actor's, taken on the head as read, and the commit is refused (VersionConflict) if another writer got there first.
    * An import then decides again on the new head; a change set returns the conflict to its caller, like the actor.
    */

@@ -1,9 +1,17 @@
 // The parse_document processor: the stored bytes of a document → core.parseBudget → the project's next version (via
 // BudgetWriter, trigger initial / document_added), the import problems and parse status on the document, then the
 // pipeline's next step (enrich). A file the importer rejects fails the job for good at once; everything else may
-// run again after a crash without making a second version.
-import { type BudgetVersion, type JobId, ParseDocumentPayload, type ProjectId, parseBudget } from "@costline/core"
-import { Effect, Option } from "effect"
+// run again after a crash without making a second version. An attempt that stops without a result (cancelled,
+// timed out, shut down, or failed for now) puts the document back to pending, so it never shows a parse that is over.
+import {
+  type BudgetVersion,
+  type DocumentId,
+  type JobId,
+  ParseDocumentPayload,
+  type ProjectId,
+  parseBudget
+} from "@costline/core"
+import { Cause, Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { BlobStore } from "../../blobs/BlobStore.ts"
 import { DocumentRepo } from "../../documents/DocumentRepo.ts"
@@ -45,6 +53,27 @@ export const makeParseDocument = Effect.gen(function* () {
       retryOnSqlError("looking up the document's version")
     )
 
+  /**
+   * The attempt ended without a result after it marked the document parsing: back to pending, with a line saying why.
+   * It runs as the attempt's finalizer and is uninterruptible, so the interrupt that cancels the job cannot cut the
+   * write short; if the database does not answer, the document stays parsing until the job runs again.
+   */
+  const stopped = (documentId: DocumentId, cause: Cause.Cause<unknown>) =>
+    documents.markPending(documentId).pipe(
+      Effect.flatMap((changed) =>
+        changed
+          ? Effect.logInfo(
+              Cause.hasInterruptsOnly(cause)
+                ? "parse stopped (the job was cancelled or interrupted); the document is pending again"
+                : "parse attempt failed; the document is pending until the job runs again"
+            )
+          : Effect.void
+      ),
+      Effect.catch((error) => Effect.logWarning("the stopped parse could not set its document back to pending", error)),
+      Effect.annotateLogs({ documentId }),
+      Effect.uninterruptible
+    )
+
   const next = (projectId: ProjectId, version: number | null, jobId: JobId) =>
     version === null
       ? Effect.succeed(null)
@@ -68,83 +97,93 @@ export const makeParseDocument = Effect.gen(function* () {
         message: `document ${documentId} belongs to project ${projectId}, not to the job's project ${job.projectId}`
       })
     }
-    const started = yield* documents.markParsing(documentId).pipe(retryOnSqlError("marking the document parsing"))
-    if (Option.isNone(started)) {
-      // Parsed by an earlier run that stopped before the job was marked completed: only the follow-up may be missing.
-      const version = yield* linkedVersion(projectId, documentId)
-      const result: ParseDocumentResult = {
-        documentId,
-        format: document.format,
-        positionCount: 0,
-        problemCount: document.importProblems.length,
-        version,
-        committed: false,
-        next: yield* next(projectId, version, job.id)
+    // Everything from marking the document parsing on: however it ends without a result, `stopped` undoes the mark.
+    const attempt = Effect.gen(function* () {
+      // Uninterruptible: an interrupt that lands while the UPDATE is in flight then finds it finished, and the
+      // finalizer below sees the document it marked.
+      const started = yield* documents
+        .markParsing(documentId)
+        .pipe(retryOnSqlError("marking the document parsing"), Effect.uninterruptible)
+      if (Option.isNone(started)) {
+        // Parsed by an earlier run that stopped before the job was marked completed: only the follow-up may be missing.
+        const version = yield* linkedVersion(projectId, documentId)
+        const result: ParseDocumentResult = {
+          documentId,
+          format: document.format,
+          positionCount: 0,
+          problemCount: document.importProblems.length,
+          version,
+          committed: false,
+          next: yield* next(projectId, version, job.id)
+        }
+        return result
       }
-      return result
-    }
 
-    const bytes = yield* blobs
-      .get(blobKey)
-      .pipe(
-        Effect.mapError(
-          (error) => new RetryableJobFailure({ message: `the stored file could not be read: ${error.message}` })
+      const bytes = yield* blobs
+        .get(blobKey)
+        .pipe(
+          Effect.mapError(
+            (error) => new RetryableJobFailure({ message: `the stored file could not be read: ${error.message}` })
+          )
         )
-      )
-    if (Option.isNone(bytes)) {
-      yield* documents.markFailed(documentId, []).pipe(retryOnSqlError("recording the failure"))
-      return yield* new PermanentJobFailure({
-        message: `the stored file of document ${documentId} ("${document.fileName}") is missing; upload it again`
-      })
-    }
+      if (Option.isNone(bytes)) {
+        yield* documents.markFailed(documentId, []).pipe(retryOnSqlError("recording the failure"))
+        return yield* new PermanentJobFailure({
+          message: `the stored file of document ${documentId} ("${document.fileName}") is missing; upload it again`
+        })
+      }
 
-    yield* progress(2, 0.15, `parsing ${document.fileName} (${bytes.value.byteLength} bytes)`)
-    const parsed = yield* parseBudget(bytes.value, { fileName: document.fileName }).pipe(
-      Effect.catchTag("ImportError", (error) =>
-        // Bad input: the same bytes fail the same way on every attempt, so the job fails at once.
-        documents.markFailed(documentId, []).pipe(
-          retryOnSqlError("recording the failure"),
-          Effect.andThen(
-            Effect.fail(
-              new PermanentJobFailure({
-                message: `"${document.fileName}" could not be imported (${error.reason}): ${error.message}`
-              })
+      yield* progress(2, 0.15, `parsing ${document.fileName} (${bytes.value.byteLength} bytes)`)
+      const parsed = yield* parseBudget(bytes.value, { fileName: document.fileName }).pipe(
+        Effect.catchTag("ImportError", (error) =>
+          // Bad input: the same bytes fail the same way on every attempt, so the job fails at once.
+          documents.markFailed(documentId, []).pipe(
+            retryOnSqlError("recording the failure"),
+            Effect.andThen(
+              Effect.fail(
+                new PermanentJobFailure({
+                  message: `"${document.fileName}" could not be imported (${error.reason}): ${error.message}`
+                })
+              )
             )
           )
         )
       )
-    )
 
-    yield* progress(3, 0.5, `importing ${parsed.positions.length} positions`)
-    // A version made by an earlier run of this job is the document's version: importing again on a head that has
-    // moved on since (an edit) would make a second version and undo the edit.
-    const earlier = yield* linkedVersion(projectId, documentId)
-    let version = earlier
-    let created: BudgetVersion | null = null
-    if (earlier === null) {
-      created = yield* writer
-        .importPositions(projectId, {
-          documentId,
-          positions: parsed.positions,
-          settings: parsed.settings,
-          requestedBy: document.uploadedBy
-        })
-        .pipe(Effect.mapError((error) => new RetryableJobFailure({ message: error.message })))
-      version = created?.version ?? null
-    }
+      yield* progress(3, 0.5, `importing ${parsed.positions.length} positions`)
+      // A version made by an earlier run of this job is the document's version: importing again on a head that has
+      // moved on since (an edit) would make a second version and undo the edit.
+      const earlier = yield* linkedVersion(projectId, documentId)
+      let version = earlier
+      let created: BudgetVersion | null = null
+      if (earlier === null) {
+        created = yield* writer
+          .importPositions(projectId, {
+            documentId,
+            positions: parsed.positions,
+            settings: parsed.settings,
+            requestedBy: document.uploadedBy
+          })
+          .pipe(Effect.mapError((error) => new RetryableJobFailure({ message: error.message })))
+        // "Nothing changed" may mean that an earlier delivery of this very import (a send that timed out, or was
+        // repeated when its actor moved to another server) already made the document's version.
+        version = created?.version ?? (yield* linkedVersion(projectId, documentId))
+      }
 
-    yield* progress(4, 0.9, "recording import problems")
-    yield* documents.markParsed(documentId, parsed.problems).pipe(retryOnSqlError("recording the parse result"))
-    const result: ParseDocumentResult = {
-      documentId,
-      format: parsed.meta.format,
-      positionCount: parsed.positions.length,
-      problemCount: parsed.problems.length,
-      version,
-      committed: created !== null,
-      next: yield* next(projectId, version, job.id)
-    }
-    return result
+      yield* progress(4, 0.9, "recording import problems")
+      yield* documents.markParsed(documentId, parsed.problems).pipe(retryOnSqlError("recording the parse result"))
+      const result: ParseDocumentResult = {
+        documentId,
+        format: parsed.meta.format,
+        positionCount: parsed.positions.length,
+        problemCount: parsed.problems.length,
+        version,
+        committed: created !== null,
+        next: yield* next(projectId, version, job.id)
+      }
+      return result
+    })
+    return yield* attempt.pipe(Effect.onError((cause) => stopped(documentId, cause)))
   })
   return processor
 })

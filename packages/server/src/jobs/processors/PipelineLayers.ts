@@ -1,13 +1,12 @@
-// How each process runs the pipeline's processors. The embedded server runs them in its in-process queue, writing
-// versions through the project's actor (it hosts the cluster); the worker runs them from BullMQ, writing with
-// BudgetRepo's conflict check (it is not a cluster runner, see BudgetWriter) and enqueueing follow-ups to BullMQ.
-// Whoever runs the jobs also schedules the recurring ones (RecurringJobs).
-import { Effect, Layer } from "effect"
+// How each process runs the pipeline's processors. Both write versions through the project's actor: the embedded
+// server runs them in its in-process queue next to its own runner; the worker runs them from BullMQ as a cluster client
+// of the servers' runners, and enqueues follow-ups to BullMQ. Whoever runs the jobs also schedules the recurring ones
+// (RecurringJobs).
+import { type Duration, Effect, Layer } from "effect"
 import { JobProcessors } from "../JobProcessors.ts"
 import { JobQueue, withTestProcessorsWhenEnabled } from "../JobQueue.ts"
 import { JobRunner } from "../JobRunner.ts"
 import * as ActorBudgetWriter from "./ActorBudgetWriter.ts"
-import { BudgetWriter } from "./BudgetWriter.ts"
 import { FollowUpJobs } from "./FollowUpJobs.ts"
 import * as ProcessorServices from "./ProcessorServices.ts"
 import * as RecurringJobs from "./RecurringJobs.ts"
@@ -43,13 +42,16 @@ export const embeddedQueue = (options: { readonly recurring?: boolean } = {}) =>
 }
 
 /**
- * The worker's JobProcessors: every processor, follow-ups and recurring jobs through the BullMQ JobQueue. Needs the
- * process's SqlClient, ProjectEventLog, JobRepo, Redis and AppConfig.
+ * The worker's JobProcessors: every processor, follow-ups and recurring jobs through the BullMQ JobQueue, versions
+ * through the actors (answering within `actorTimeout`). Needs the process's SqlClient, ProjectEventLog, JobRepo, Redis,
+ * AppConfig and a cluster client (Sharding, see ActorCluster.layerClient).
  */
-export const workerProcessors = (options: { readonly recurring?: boolean } = {}) => {
+export const workerProcessors = (
+  options: { readonly recurring?: boolean; readonly actorTimeout?: Duration.Input | undefined } = {}
+) => {
   const queue = JobQueue.layerBullMQ
   const services = ProcessorServices.layer({
-    writer: BudgetWriter.layerDirect,
+    writer: ActorBudgetWriter.layerWith({ timeout: options.actorTimeout }),
     followUps: followUpsFromQueue.pipe(Layer.provide(queue))
   })
   const processors = withTestProcessorsWhenEnabled(JobProcessors.layerPipeline).pipe(Layer.provide(services))

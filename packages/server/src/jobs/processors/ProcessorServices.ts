@@ -1,6 +1,6 @@
 // What the pipeline's processors run on, and the layer that assembles it for a process: the server (embedded profile,
 // writing through the project's actor, enqueueing through its own in-process queue) or the worker (production,
-// writing with BudgetRepo's conflict check, enqueueing to BullMQ).
+// writing through the actors on the servers' runners, enqueueing to BullMQ).
 import { Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import { BlobStore } from "../../blobs/BlobStore.ts"

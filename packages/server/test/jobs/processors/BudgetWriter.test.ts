@@ -1,4 +1,4 @@
-// The worker's way of writing versions (BudgetWriter.layerDirect) against real PostgreSQL: imports racing each other
+// The cluster-less way of writing versions (BudgetWriter.layerDirect) against real PostgreSQL: imports racing each other
 // and an edit all land, one version each, none lost or doubled; a change set on a stale version is refused like the
 // actor refuses it.
 import { type DecimalString, defaultBudgetSettings } from "@costline/core"

@@ -1,0 +1,180 @@
+// Jobs enqueued together travel through BullMQ in packs (BullMQAdapter): against real PostgreSQL and Redis, every job
+// of a pack still runs exactly once with its own row, a job of a pack that fails transiently is retried alone, a
+// cancelled job of a waiting pack never starts, and a pack whose hand-off was lost is handed again under the same id.
+import type { JobId } from "@costline/core"
+import { EventBus } from "@costline/server/events/EventBus"
+import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
+import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import { RetryableJobFailure } from "@costline/server/jobs/JobFailure"
+import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
+import { JobProcessors } from "@costline/server/jobs/JobProcessors"
+import { JobQueue } from "@costline/server/jobs/JobQueue"
+import { JobRepo } from "@costline/server/jobs/JobRepo"
+import { JobRunner } from "@costline/server/jobs/JobRunner"
+import { Redis } from "@costline/server/redis/Redis"
+import { assert, layer } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
+import { awaitJob } from "./jobFixtures.ts"
+import { testRedis, uniquePrefix } from "./redisFixture.ts"
+
+const Events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
+
+const Infrastructure = Layer.mergeAll(
+  JobRepo.layer,
+  Events,
+  JobQueue.layerBullMQWith({ backoff: "100 millis" }).pipe(Layer.provide(JobRepo.layer), Layer.provide(Events))
+).pipe(Layer.provideMerge(testRedis(uniquePrefix("packs"))), Layer.provideMerge(TestDatabase.layerMigrated))
+
+/** BullMQ workers on all three queues, running export_budget with `processor`. */
+const workers = (processor: NonNullable<ProcessorRegistry["export_budget"]>) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const runner = yield* JobRunner
+      const started = yield* BullMQAdapter.runWorkers(runner.run, {
+        backoff: "100 millis",
+        concurrency: { high: 4, default: 4, low: 4 },
+        shutdownTimeout: "2 seconds"
+      })
+      yield* started.ready
+    })
+  ).pipe(Layer.provide(JobRunner.layerWith({})), Layer.provide(JobProcessors.layerWith({ export_budget: processor })))
+
+/** Counts the runs of each job id. */
+const counting = (runs: Map<string, number>) => (context: { readonly job: { readonly id: string } }) =>
+  Effect.sync(() => {
+    runs.set(context.job.id, (runs.get(context.job.id) ?? 0) + 1)
+    return { ran: true }
+  })
+
+const enqueueBatch = (label: string, count: number) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    return yield* queue.enqueueMany(
+      Array.from({ length: count }, (_, index) => ({
+        type: "export_budget" as const,
+        projectId: null,
+        jobId: `${label}-${index}-${crypto.randomUUID().slice(0, 8)}` as JobId
+      }))
+    )
+  })
+
+/** The BullMQ jobs (hashes) of the default queue, by the kind of envelope they carry. */
+const bullJobsInRedis = Effect.gen(function* () {
+  const redis = yield* Redis
+  const keys = yield* Effect.promise(() => redis.client.keys(`${redis.prefix}:default:*`))
+  const datas = yield* Effect.forEach(keys, (key) =>
+    Effect.promise(() =>
+      redis.client.type(key).then((type) => (type === "hash" ? redis.client.hget(key, "data") : null))
+    )
+  )
+  const envelopes = datas.filter((data): data is string => data !== null).map((data) => JSON.parse(data))
+  return {
+    packs: envelopes.filter((envelope) => Array.isArray(envelope.jobIds)),
+    alone: envelopes.filter((envelope) => typeof envelope.jobId === "string")
+  }
+})
+
+const handoffs = (ids: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ handoff: string | null }>`SELECT handoff FROM background_jobs WHERE id = ANY(${ids})`
+    return rows.map((row) => row.handoff)
+  }).pipe(Effect.orDie)
+
+layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("BullMQ packs", (it) => {
+  it.effect("120 jobs enqueued together travel as 3 packs and each runs exactly once", () => {
+    const runs = new Map<string, number>()
+    return Effect.gen(function* () {
+      const jobs = yield* enqueueBatch("many", 120)
+      const ids = jobs.map((job) => job.id)
+      const packIds = new Set(yield* handoffs(ids))
+      assert.strictEqual(packIds.size, 3, "50 + 50 + 20")
+      assert.isFalse(packIds.has(null))
+      const inRedis = yield* bullJobsInRedis
+      assert.strictEqual(inRedis.packs.length, 3)
+      assert.deepStrictEqual(inRedis.packs.flatMap((pack) => pack.jobIds).sort(), [...ids].sort())
+
+      yield* Effect.forEach(ids, (id) => awaitJob(id), { discard: true }).pipe(Effect.provide(workers(counting(runs))))
+      for (const id of ids) {
+        const job = Option.getOrThrow(yield* (yield* JobRepo).find(id).pipe(Effect.orDie))
+        assert.strictEqual(job.status, "completed", id)
+        assert.strictEqual(job.attempts, 1, id)
+        assert.strictEqual(runs.get(id), 1, `${id} ran once`)
+      }
+    })
+  })
+
+  it.effect("a job of a pack that fails transiently is retried alone, after its backoff, and completes", () => {
+    const runs = new Map<string, number>()
+    let flaky = ""
+    return Effect.gen(function* () {
+      const jobs = yield* enqueueBatch("flaky", 10)
+      flaky = jobs[3]!.id
+      const ids = jobs.map((job) => job.id)
+      yield* Effect.forEach(ids, (id) => awaitJob(id), { discard: true }).pipe(
+        Effect.provide(
+          workers((context) =>
+            Effect.suspend(() => {
+              runs.set(context.job.id, (runs.get(context.job.id) ?? 0) + 1)
+              return context.job.id === flaky && context.job.attempts === 1
+                ? Effect.fail(new RetryableJobFailure({ message: "a lock timeout, try again" }))
+                : Effect.succeed({ ran: true })
+            })
+          )
+        )
+      )
+      const retried = Option.getOrThrow(yield* (yield* JobRepo).find(flaky as JobId).pipe(Effect.orDie))
+      assert.strictEqual(retried.status, "completed")
+      assert.strictEqual(retried.attempts, 2)
+      assert.strictEqual(runs.get(flaky), 2)
+      for (const id of ids.filter((id) => id !== flaky)) assert.strictEqual(runs.get(id), 1, `${id} ran once`)
+      // The retry left the pack: its row travels alone now.
+      assert.deepStrictEqual(yield* handoffs([flaky]), [null])
+    })
+  })
+
+  it.effect("a cancelled job of a waiting pack never starts; the rest of the pack runs", () => {
+    const runs = new Map<string, number>()
+    return Effect.gen(function* () {
+      const jobs = yield* enqueueBatch("cancel", 5)
+      const queue = yield* JobQueue
+      const cancelled = yield* queue.cancel(jobs[2]!.id)
+      assert.strictEqual(cancelled.status, "cancelled")
+      const others = jobs.filter((_, index) => index !== 2).map((job) => job.id)
+      yield* Effect.forEach(others, (id) => awaitJob(id), { discard: true }).pipe(
+        Effect.provide(workers(counting(runs)))
+      )
+      assert.isFalse(runs.has(jobs[2]!.id), "the cancelled job never ran")
+      assert.strictEqual((yield* awaitJob(jobs[2]!.id, ["cancelled"])).attempts, 0)
+      for (const id of others) assert.strictEqual(runs.get(id), 1)
+    })
+  })
+
+  it.effect("a pack lost from Redis is handed again under the same id, and its jobs run once", () => {
+    const runs = new Map<string, number>()
+    return Effect.gen(function* () {
+      const jobs = yield* enqueueBatch("lost", 8)
+      const ids = jobs.map((job) => job.id)
+      // Redis forgets the queue (flushed, failed over): only the rows remember the jobs.
+      const redis = yield* Redis
+      const keys = yield* Effect.promise(() => redis.client.keys(`${redis.prefix}:default:*`))
+      if (keys.length > 0) yield* Effect.promise(() => redis.client.del(...keys))
+      assert.strictEqual((yield* bullJobsInRedis).packs.length, 0)
+
+      // What the worker's sweep does, twice: the second hand-off finds the pack in BullMQ and adds nothing.
+      const repo = yield* JobRepo
+      const producer = yield* BullMQAdapter.makeProducer()
+      const unfinished = (yield* repo.listUnfinished.pipe(Effect.orDie)).filter((record) => ids.includes(record.job.id))
+      yield* producer.addMany(unfinished)
+      yield* producer.addMany(unfinished)
+      const inRedis = yield* bullJobsInRedis
+      assert.strictEqual(inRedis.packs.length, 1)
+      assert.strictEqual(inRedis.packs[0].jobIds.length, 8)
+
+      yield* Effect.forEach(ids, (id) => awaitJob(id), { discard: true }).pipe(Effect.provide(workers(counting(runs))))
+      for (const id of ids) assert.strictEqual(runs.get(id), 1, `${id} ran once`)
+    })
+  })
+})
