@@ -64,7 +64,7 @@ export const run = (config: WorkerConfig) =>
       Effect.annotateLogs({ port: health.port })
     )
 
-    const workers = yield* BullMQAdapter.runWorkers((jobId) => metrics.track(runner.run(jobId)), {
+    const workers = yield* BullMQAdapter.runWorkers((jobId, carrier) => metrics.track(runner.run(jobId, carrier)), {
       concurrency: config.concurrency,
       shutdownTimeout: Duration.millis(config.app.shutdownTimeoutMs),
       lockDuration: Duration.millis(config.lockMs),

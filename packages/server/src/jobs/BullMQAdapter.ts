@@ -136,6 +136,10 @@ export const makeProducer = Effect.fnUntraced(function* (
     data: { jobIds: members.map((record) => record.job.id) } as Envelope,
     opts: {
       ...jobOptions(members[0]!.priority),
+      // Gone from Redis as soon as it ends: while BullMQ holds a pack id, handing the same id again adds nothing, and
+      // a pack that ended with jobs still unfinished (its runner died too often) must be able to come back.
+      removeOnComplete: true,
+      removeOnFail: true,
       jobId: handoff,
       attempts: Math.max(...members.map((record) => record.job.maxAttempts)) + 1
     }
@@ -144,7 +148,7 @@ export const makeProducer = Effect.fnUntraced(function* (
   /** One BullMQ job per lone record, one per pack. */
   const bullJobs = (records: ReadonlyArray<JobRecord>) => {
     const packs = new Map<string, Array<JobRecord>>()
-    const jobs: Array<ReturnType<typeof bulkJob>> = []
+    const jobs: Array<ReturnType<typeof bulkJob> | ReturnType<typeof packJob>> = []
     for (const record of records) {
       if (record.handoff === null) {
         jobs.push(bulkJob(record))
@@ -268,9 +272,17 @@ export interface Workers {
 
 type Directive =
   | { readonly _tag: "done" }
+  /** Not started because the worker is shutting down: back to the wait list, no attempt used. */
+  | { readonly _tag: "handBack" }
   | { readonly _tag: "retry"; readonly message: string }
   | { readonly _tag: "fail"; readonly message: string }
   | { readonly _tag: "delayed" }
+
+/** A job whose slot came free only after shutdown began: it is handed back instead of started. */
+interface NotStarted {
+  readonly _tag: "NotStarted"
+}
+const notStarted: NotStarted = { _tag: "NotStarted" }
 
 const directiveFor = (outcome: JobRunOutcome): Directive => {
   switch (outcome._tag) {
@@ -290,7 +302,7 @@ const directiveFor = (outcome: JobRunOutcome): Directive => {
  * Closing the scope stops taking jobs, waits up to `shutdownTimeout` for the running ones, then forces the rest.
  */
 export const runWorkers = Effect.fnUntraced(function* <R>(
-  run: (jobId: JobId) => Effect.Effect<JobRunOutcome, unknown, R>,
+  run: (jobId: JobId, carrier: string | null) => Effect.Effect<JobRunOutcome, unknown, R>,
   options: WorkersOptions
 ): Effect.fn.Return<Workers, never, Redis | Scope.Scope | R> {
   const redis = yield* Redis
@@ -304,6 +316,8 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
   const backoffMs = Duration.toMillis(Duration.fromInputUnsafe(options.backoff ?? "1 second"))
   // Retries of jobs that leave their pack are queued alone from here.
   const producer = yield* makeProducer({ backoff: Duration.millis(backoffMs) })
+  // Set when shutdown begins: jobs of held packs (or alone) that have not started yet are handed back, not started.
+  let closing = false
   // Set when shutdown gives up waiting: an attempt that then ends by interruption goes back to the wait list.
   let stopping = false
 
@@ -319,10 +333,11 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
       slots,
       Array.from({ length: concurrency }, () => true as const)
     )
-    const runJob = (jobId: JobId) =>
+    const runJob = (jobId: JobId, carrier: string | null): Effect.Effect<JobRunOutcome | NotStarted, unknown, R> =>
       Effect.acquireUseRelease(
         EffectQueue.take(slots),
-        () => run(jobId),
+        (): Effect.Effect<JobRunOutcome | NotStarted, unknown, R> =>
+          closing ? Effect.succeed(notStarted) : run(jobId, carrier),
         () => EffectQueue.offer(slots, true)
       )
 
@@ -331,7 +346,7 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
       Effect.forEach(
         ids,
         (jobId) =>
-          runJob(jobId).pipe(
+          runJob(jobId, job.id ?? null).pipe(
             // Queued alone at once, not when the whole pack is done: BullMQ's exponential backoff, first after
             // `backoff`, then doubling. Should Redis not take it, the pack is retried and the job with it.
             Effect.tap((outcome) =>
@@ -353,8 +368,12 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
           Effect.gen(function* () {
             let unrecorded: unknown
             let died = false
+            let handBack = false
             for (const exit of exits) {
-              if (Exit.isSuccess(exit)) continue
+              if (Exit.isSuccess(exit)) {
+                if (exit.value._tag === "NotStarted") handBack = true
+                continue
+              }
               if (Cause.hasInterruptsOnly(exit.cause)) {
                 return yield* Effect.interrupt
               } else if (Cause.hasDies(exit.cause)) {
@@ -365,6 +384,9 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
               }
             }
             if (unrecorded !== undefined) return yield* Effect.fail(unrecorded)
+            // Shutting down with jobs of the pack not started: the pack goes back, they start in another worker (the
+            // ones that ran are skipped there).
+            if (handBack) return { _tag: "handBack" } as Directive
             return died
               ? ({ _tag: "retry", message: "the job runner failed unexpectedly on a job of the pack" } as Directive)
               : ({ _tag: "done" } as Directive)
@@ -392,8 +414,10 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
           ? runPack(job, carried.jobIds).pipe(
               Effect.catch(postpone("a job attempt of the pack was not recorded: the database did not answer"))
             )
-          : runJob(carried.jobId).pipe(
-              Effect.map(directiveFor),
+          : runJob(carried.jobId, null).pipe(
+              Effect.map(
+                (outcome): Directive => (outcome._tag === "NotStarted" ? { _tag: "handBack" } : directiveFor(outcome))
+              ),
               Effect.catch(postpone("job attempt not recorded: the database did not answer")),
               // A bug rather than an outage: retried like a thrown error, within the job's attempts.
               Effect.catchDefect((defect) =>
@@ -408,6 +432,11 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
           if (directive._tag === "retry") throw new Error(directive.message)
           if (directive._tag === "fail") throw new UnrecoverableError(directive.message)
           if (directive._tag === "delayed") throw new DelayedError("the attempt could not be recorded")
+          if (directive._tag === "handBack") {
+            return job.moveToWait(token).then(() => {
+              throw new WaitingError("not started: the worker is shutting down")
+            })
+          }
           return null
         },
         (error: unknown) => {
@@ -455,7 +484,10 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
   // pending promise, so jobs that outlive the timeout are interrupted instead, which lets close() complete.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
-      const closed = yield* Effect.sync(() => Promise.all(workers.map((worker) => worker.close())))
+      const closed = yield* Effect.sync(() => {
+        closing = true
+        return Promise.all(workers.map((worker) => worker.close()))
+      })
       const waitClosed = (timeout: Duration.Input) =>
         Effect.tryPromise(() => closed).pipe(Effect.timeout(timeout), Effect.asVoid)
       yield* waitClosed(options.shutdownTimeout).pipe(

@@ -23,6 +23,16 @@ export interface CreateJob {
   readonly handoff?: string | null | undefined
 }
 
+/** One delivery to start: the job and the BullMQ job that delivered it (its pack's id, or null when it came alone). */
+export interface JobStart {
+  readonly id: JobId
+  /**
+   * Only the carrier the row names may start the job: a job that left its pack (a retry queued alone) is skipped when
+   * the pack is delivered again, and a pack never starts a job queued alone.
+   */
+  readonly carrier: string | null
+}
+
 export interface ProgressRow {
   readonly progress: number
   readonly message: string
@@ -67,12 +77,14 @@ export class JobRepo extends Context.Service<
      * finished job again. A row still `running` is taken over: that is how a crashed worker's job resumes — unless it
      * has used up its attempts (workers keep dying on it), which is also None.
      */
-    readonly markRunning: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
+    readonly markRunning: (id: JobId, carrier?: string | null) => Effect.Effect<Option.Option<JobRecord>, SqlError>
     /**
      * `markRunning` for many ids in one statement; the map holds the ones that started. Call it outside a transaction:
      * it commits without waiting for the WAL flush (see below).
      */
-    readonly markRunningMany: (ids: ReadonlyArray<JobId>) => Effect.Effect<ReadonlyMap<JobId, JobRecord>, SqlError>
+    readonly markRunningMany: (
+      starts: ReadonlyArray<JobStart>
+    ) => Effect.Effect<ReadonlyMap<JobId, JobRecord>, SqlError>
     /**
      * Records progress of attempt `attempt`. None when the job is no longer that attempt's (another worker took it
      * over, or it was cancelled before it started); `cancelRequested` tells the runner to stop.
@@ -205,20 +217,22 @@ export class JobRepo extends Context.Service<
       // transaction, set by set_config in the same round trip): if PostgreSQL crashed before the flush, the start is
       // forgotten, but the crash also breaks the attempt's connection, so it cannot record an end either; BullMQ
       // delivers the job again and it starts afresh. Ends (complete, fail) stay durable: BullMQ forgets a finished job.
-      const markRunningMany = Effect.fn("JobRepo.markRunningMany")(function* (ids: ReadonlyArray<JobId>) {
-        if (ids.length === 0) return new Map<JobId, JobRecord>()
+      const markRunningMany = Effect.fn("JobRepo.markRunningMany")(function* (starts: ReadonlyArray<JobStart>) {
+        if (starts.length === 0) return new Map<JobId, JobRecord>()
+        // A null carrier travels as '' (an array parameter of nulls only has no type).
         const rows = yield* sql<JobRow>`
           UPDATE background_jobs
           SET status = 'running', attempts = attempts + 1, started_at = now(), finished_at = NULL, updated_at = now()
-          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
-          WHERE id = ANY(${[...new Set(ids)]}::text[]) AND NOT cancel_requested
-            AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts))
+          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit,
+            unnest(${starts.map((start) => start.id)}::text[]) WITH ORDINALITY AS v(job_id, n)
+          WHERE id = v.job_id AND coalesce(handoff, '') = (${starts.map((start) => start.carrier ?? "")}::text[])[v.n]
+            AND NOT cancel_requested AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts))
           RETURNING ${select}`
         return new Map(rows.map((row) => [row.id as JobId, toRecord(row)]))
       })
 
-      const markRunning = (id: JobId) =>
-        Effect.map(markRunningMany([id]), (started) => Option.fromNullishOr(started.get(id)))
+      const markRunning = (id: JobId, carrier: string | null = null) =>
+        Effect.map(markRunningMany([{ id, carrier }]), (started) => Option.fromNullishOr(started.get(id)))
 
       const reportProgress = Effect.fn("JobRepo.reportProgress")(function* (
         id: JobId,

@@ -12,7 +12,7 @@ import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
 import type { JobContext } from "./JobProcessor.ts"
 import { JobProcessors } from "./JobProcessors.ts"
 import * as JobProgressReporter from "./JobProgressReporter.ts"
-import { type Completion, type JobRecord, JobRepo, type StoredJobError } from "./JobRepo.ts"
+import { type Completion, type JobRecord, JobRepo, type JobStart, type StoredJobError } from "./JobRepo.ts"
 import { defaultJobTimeouts, type JobTimeouts, jobTimeoutsFromConfig, timeoutVariable } from "./JobTimeouts.ts"
 
 /** What the runner tells whoever schedules jobs; the BullMQ adapter maps it to return / retry / UnrecoverableError. */
@@ -57,6 +57,9 @@ const timeoutError = (record: JobRecord, limit: Duration.Duration): StoredJobErr
   code: "timeout"
 })
 
+/** Status-write batches of each kind running at once (see `markRunning` below). */
+const BATCHES_IN_FLIGHT = 4
+
 const skipped = (jobId: JobId, reason: string): JobRunOutcome => ({ _tag: "Skipped", jobId, reason })
 const LOST = "another attempt owns the job now (its lock expired and another worker took it over)"
 
@@ -67,7 +70,7 @@ export class JobRunner extends Context.Service<
      * Runs one attempt of the job. Fails only when the database does not answer while the runner records the attempt;
      * the caller should then try again later (the row is still queued or running).
      */
-    readonly run: (jobId: JobId) => Effect.Effect<JobRunOutcome, SqlError>
+    readonly run: (jobId: JobId, carrier?: string | null) => Effect.Effect<JobRunOutcome, SqlError>
     /**
      * Interrupts the attempt of `jobId` running in this process, if there is one (true), after its cancel was
      * recorded in the database: it ends `cancelled`. Attempts elsewhere notice the request at their next progress
@@ -120,24 +123,24 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     }
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 
-  // Many workers' attempts start and end at once under load: one UPDATE for all of them instead of one each. One
-  // batch of each kind at a time: the calls that arrive meanwhile make the next batch, so a lone call waits one round
-  // trip and a burst costs few statements (each is a socket write and a commit; measured, the writes alone were a
-  // tenth of the worker's CPU time with two batches in flight and a transaction around each).
+  // Many workers' attempts start and end at once under load: one UPDATE for many of them instead of one each. The
+  // calls that arrive while the batches in flight run make the next batch, so a lone call waits one round trip and a
+  // burst costs few statements. Four batches of each kind may be in flight: with one, a job waited for the batch
+  // ahead of it and 100 jobs at once ran at ~4,600 a second; with four, ~5,400 (bench/jobs.bench.ts; eight gained
+  // nothing more). More statements, but each still carries many jobs under load.
   const markRunning = yield* Batcher.make({
-    run: (ids: ReadonlyArray<JobId>) =>
-      Effect.map(repo.markRunningMany(ids), (started) => {
+    run: (starts: ReadonlyArray<JobStart>) =>
+      Effect.map(repo.markRunningMany(starts), (started) => {
         // The same id twice in one batch (a duplicate delivery) starts once.
         const seen = new Set<JobId>()
-        return ids.map((id) => {
+        return starts.map(({ id }) => {
           const record = seen.has(id) ? undefined : started.get(id)
           seen.add(id)
           return Option.fromNullishOr(record)
         })
       }),
     maxBatch: 500,
-    // A second batch may start while one is in flight: starting is what a waiting job's latency is made of.
-    concurrency: 2
+    concurrency: BATCHES_IN_FLIGHT
   })
   const completeDetached = yield* Batcher.make({
     run: (completions: ReadonlyArray<Completion>) =>
@@ -145,7 +148,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
         completions.map((completion) => Option.fromNullishOr(written.get(completion.id)))
       ),
     maxBatch: 500,
-    concurrency: 1
+    concurrency: BATCHES_IN_FLIGHT
   })
 
   const journal = (job: Job, body: ProjectEventBody) =>
@@ -164,10 +167,12 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     Option.isSome(written) ? { _tag: "Cancelled", job: written.value } : skipped(jobId, LOST)
 
   /** Why markRunning refused the job; ends it when its worker died after a cancel request. */
-  const notStarted = Effect.fnUntraced(function* (jobId: JobId) {
+  const notStarted = Effect.fnUntraced(function* (jobId: JobId, carrier: string | null) {
     const existing = yield* repo.findRecord(jobId)
     if (Option.isNone(existing)) return skipped(jobId, "no such job")
-    const { job, cancelRequested } = existing.value
+    const { job, cancelRequested, handoff } = existing.value
+    // A stale delivery (the job left this pack to be retried alone, or the other way round): the job is not its to end.
+    if (handoff !== carrier) return skipped(jobId, "delivered by a BullMQ job that no longer carries it")
     if (job.status === "running" && cancelRequested) {
       const written = yield* withEvent(repo.markCancelled(jobId, null), (job) => ({ _tag: "JobCancelled", job }))
       yield* Effect.logInfo("job cancelled (its previous attempt ended without finishing)")
@@ -204,7 +209,6 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       : Effect.logDebug(`job started (${attemptText})`)
     const took = Effect.map(Clock.currentTimeMillis, (now) => `${attemptText}, ${Math.round(now - startedAtMs)} ms`)
 
-    const attemptScope = yield* Scope.make()
     let stopReason: StopReason | undefined
     let fiber: Fiber.Fiber<unknown, JobFailure> | undefined
     const stop = (reason: StopReason, interrupt: boolean) =>
@@ -213,32 +217,38 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
         return interrupt && fiber !== undefined ? Fiber.interrupt(fiber) : Effect.void
       })
 
-    const reporter = JobProgressReporter.make({
-      job,
-      startedAtMs,
-      maxPerSecond: progressPerSecond,
-      scope: attemptScope,
-      stopping: () => stopReason !== undefined,
-      onStop: (signal, inProcessor) => stop(signal, !inProcessor),
-      write: (row, eta) =>
-        sql
-          .withTransaction(
-            Effect.tap(repo.reportProgress(jobId, attempt, row), (written) =>
-              Option.isSome(written) && !written.value.cancelRequested
-                ? journal(written.value.job, { _tag: "JobProgress", jobId, ...row, eta })
-                : Effect.void
+    // Made on the first progress report (most short jobs make none), with the scope its trailing writes run in.
+    let attemptScope: Scope.Closeable | undefined
+    let reporter: JobProgressReporter.ProgressReporter | undefined
+    const reporterOf = (): JobProgressReporter.ProgressReporter =>
+      (reporter ??= makeReporter((attemptScope = Scope.makeUnsafe())))
+    const makeReporter = (scope: Scope.Closeable) =>
+      JobProgressReporter.make({
+        job,
+        startedAtMs,
+        maxPerSecond: progressPerSecond,
+        scope,
+        stopping: () => stopReason !== undefined,
+        onStop: (signal, inProcessor) => stop(signal, !inProcessor),
+        write: (row, eta) =>
+          sql
+            .withTransaction(
+              Effect.tap(repo.reportProgress(jobId, attempt, row), (written) =>
+                Option.isSome(written) && !written.value.cancelRequested
+                  ? journal(written.value.job, { _tag: "JobProgress", jobId, ...row, eta })
+                  : Effect.void
+              )
             )
-          )
-          .pipe(
-            Effect.map(
-              (written): JobProgressReporter.WriteSignal =>
-                Option.isNone(written) ? "lost" : written.value.cancelRequested ? "cancelled" : "ok"
-            ),
-            // Progress is advisory: a failed write is logged and the job goes on (the next write may succeed).
-            Effect.catch((error) => Effect.logWarning("progress not recorded", error).pipe(Effect.as("ok" as const)))
-          )
-    })
-    const context: JobContext = { job, payload, reportProgress: reporter.report }
+            .pipe(
+              Effect.map(
+                (written): JobProgressReporter.WriteSignal =>
+                  Option.isNone(written) ? "lost" : written.value.cancelRequested ? "cancelled" : "ok"
+              ),
+              // Progress is advisory: a failed write is logged and the job goes on (the next write may succeed).
+              Effect.catch((error) => Effect.logWarning("progress not recorded", error).pipe(Effect.as("ok" as const)))
+            )
+      })
+    const context: JobContext = { job, payload, reportProgress: (update) => reporterOf().report(update) }
 
     const processor = processors.get(job.type)
     const body = Option.isNone(processor)
@@ -270,7 +280,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       Effect.ensuring(
         Effect.suspend(() => {
           running.delete(jobId)
-          return Scope.close(attemptScope, Exit.void)
+          return attemptScope === undefined ? Effect.void : Scope.close(attemptScope, Exit.void)
         })
       ),
       // Stopped by a shutdown (not by its own failure): the processor is stopped first, then the job is queued
@@ -285,7 +295,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     )
 
     if (Exit.isSuccess(exit)) {
-      yield* reporter.flush
+      if (reporter !== undefined) yield* reporter.flush
       const written =
         job.projectId === null
           ? yield* completeDetached({ job, id: jobId, attempt, result: exit.value })
@@ -343,10 +353,10 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     return { _tag: "Failed", job: failed.value } as const
   })
 
-  const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId) {
-    const started = yield* markRunning(jobId)
+  const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId, carrier: string | null) {
+    const started = yield* markRunning({ id: jobId, carrier })
     if (Option.isNone(started)) {
-      const outcome = yield* notStarted(jobId)
+      const outcome = yield* notStarted(jobId, carrier)
       if (outcome._tag === "Skipped") yield* Effect.logDebug(`job skipped: ${outcome.reason}`)
       return outcome
     }
@@ -354,7 +364,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
   })
 
   return JobRunner.of({
-    run: (jobId) => attempt(jobId).pipe(Effect.annotateLogs({ jobId })),
+    run: (jobId, carrier = null) => attempt(jobId, carrier).pipe(Effect.annotateLogs({ jobId })),
     cancel: (jobId) =>
       Effect.suspend(() => {
         const attempt = running.get(jobId)

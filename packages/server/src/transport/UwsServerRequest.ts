@@ -145,9 +145,10 @@ export class UwsBody {
   }
 
   private resume(): void {
-    if (!this.paused) return
+    // Once the body is complete the socket stays paused until the answer: resuming then would restart uWS's idle
+    // timer (10 s) and close the connection under a handler that takes longer. The exchange resumes it when it ends.
+    if (!this.paused || this.state === "done") return
     this.paused = false
-    // Also once the body is complete: the connection's next request is read from the same socket.
     this.flow.resumeReading()
   }
 

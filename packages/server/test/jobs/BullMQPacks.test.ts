@@ -13,7 +13,7 @@ import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { JobRunner } from "@costline/server/jobs/JobRunner"
 import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
 import { awaitJob } from "./jobFixtures.ts"
@@ -28,14 +28,14 @@ const Infrastructure = Layer.mergeAll(
 ).pipe(Layer.provideMerge(testRedis(uniquePrefix("packs"))), Layer.provideMerge(TestDatabase.layerMigrated))
 
 /** BullMQ workers on all three queues, running export_budget with `processor`. */
-const workers = (processor: NonNullable<ProcessorRegistry["export_budget"]>) =>
+const workers = (processor: NonNullable<ProcessorRegistry["export_budget"]>, concurrency = 4) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const runner = yield* JobRunner
       const started = yield* BullMQAdapter.runWorkers(runner.run, {
         backoff: "100 millis",
-        concurrency: { high: 4, default: 4, low: 4 },
-        shutdownTimeout: "2 seconds"
+        concurrency: { high: concurrency, default: concurrency, low: concurrency },
+        shutdownTimeout: "5 seconds"
       })
       yield* started.ready
     })
@@ -173,6 +173,81 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Bul
       assert.strictEqual(inRedis.packs.length, 1)
       assert.strictEqual(inRedis.packs[0].jobIds.length, 8)
 
+      yield* Effect.forEach(ids, (id) => awaitJob(id), { discard: true }).pipe(Effect.provide(workers(counting(runs))))
+      for (const id of ids) assert.strictEqual(runs.get(id), 1, `${id} ran once`)
+    })
+  })
+
+  it.effect("a delivery by a BullMQ job that no longer carries the job is skipped", () => {
+    let runs = 0
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const runner = yield* JobRunner
+      const [job] = yield* enqueueBatch("carrier", 2)
+      const pack = (yield* handoffs([job!.id]))[0]!
+      // Delivered alone although it travels in a pack: not started.
+      const alone = yield* runner.run(job!.id, null).pipe(Effect.orDie)
+      assert.strictEqual(alone._tag, "Skipped")
+      // Its pack starts it.
+      const inPack = yield* runner.run(job!.id, pack).pipe(Effect.orDie)
+      assert.strictEqual(inPack._tag, "Completed")
+      assert.strictEqual(runs, 1)
+      // A job that left its pack (a retry queued alone) is not started by the pack delivered again.
+      const [other] = yield* enqueueBatch("left", 2)
+      const otherPack = (yield* handoffs([other!.id]))[0]!
+      const started = Option.getOrThrow(yield* repo.markRunning(other!.id, otherPack).pipe(Effect.orDie))
+      yield* repo.requeue(other!.id, started.job.attempts, { message: "retry", retryable: true }).pipe(Effect.orDie)
+      const stale = yield* runner.run(other!.id, otherPack).pipe(Effect.orDie)
+      assert.strictEqual(stale._tag, "Skipped")
+      assert.strictEqual(runs, 1)
+      const row = Option.getOrThrow(yield* repo.find(other!.id).pipe(Effect.orDie))
+      assert.strictEqual(row.status, "queued", "left for the delivery that carries it now")
+    }).pipe(
+      Effect.provide(
+        JobRunner.layerWith({}).pipe(
+          Layer.provide(JobProcessors.layerWith({ export_budget: () => Effect.sync(() => ++runs) }))
+        )
+      )
+    )
+  })
+
+  it.effect("a shutting-down worker finishes the running job of a pack and hands the rest back unstarted", () => {
+    const gate = Deferred.makeUnsafe<void>()
+    const firstStarted = Deferred.makeUnsafe<void>()
+    const runs = new Map<string, number>()
+    return Effect.gen(function* () {
+      const jobs = yield* enqueueBatch("shutdown", 4)
+      const ids = jobs.map((job) => job.id)
+      const first = ids[0]!
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(
+        workers(
+          (context) =>
+            Effect.gen(function* () {
+              runs.set(context.job.id, (runs.get(context.job.id) ?? 0) + 1)
+              if (context.job.id === first) {
+                yield* Deferred.succeed(firstStarted, undefined)
+                yield* Deferred.await(gate)
+              }
+              return { ran: true }
+            }),
+          1
+        ),
+        scope
+      )
+      yield* Deferred.await(firstStarted)
+      const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+      yield* Effect.sleep("200 millis")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(closing)
+      const repo = yield* JobRepo
+      assert.strictEqual(Option.getOrThrow(yield* repo.find(first).pipe(Effect.orDie)).status, "completed")
+      for (const id of ids.slice(1)) {
+        const row = Option.getOrThrow(yield* repo.find(id).pipe(Effect.orDie))
+        assert.strictEqual(row.status, "queued", `${id} was not started during the shutdown`)
+        assert.strictEqual(row.attempts, 0)
+      }
+      // The next worker takes the pack and runs the rest; the finished job is not run again.
       yield* Effect.forEach(ids, (id) => awaitJob(id), { discard: true }).pipe(Effect.provide(workers(counting(runs))))
       for (const id of ids) assert.strictEqual(runs.get(id), 1, `${id} ran once`)
     })

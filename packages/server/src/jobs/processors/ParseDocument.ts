@@ -58,8 +58,12 @@ export const makeParseDocument = Effect.gen(function* () {
    * It runs as the attempt's finalizer and is uninterruptible, so the interrupt that cancels the job cannot cut the
    * write short; if the database does not answer, the document stays parsing until the job runs again.
    */
-  const stopped = (documentId: DocumentId, cause: Cause.Cause<unknown>) =>
-    documents.markPending(documentId).pipe(
+  const stopped = (documentId: DocumentId, cause: Cause.Cause<unknown>, lastAttempt: boolean) =>
+    // A failure in the job's last attempt ends the job failed: so does the document (the job's error says why).
+    (lastAttempt && !Cause.hasInterruptsOnly(cause)
+      ? Effect.as(documents.markFailed(documentId, []), false)
+      : documents.markPending(documentId)
+    ).pipe(
       Effect.flatMap((changed) =>
         changed
           ? Effect.logInfo(
@@ -183,7 +187,7 @@ export const makeParseDocument = Effect.gen(function* () {
       }
       return result
     })
-    return yield* attempt.pipe(Effect.onError((cause) => stopped(documentId, cause)))
+    return yield* attempt.pipe(Effect.onError((cause) => stopped(documentId, cause, job.attempts >= job.maxAttempts)))
   })
   return processor
 })
