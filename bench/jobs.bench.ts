@@ -1,8 +1,9 @@
 // No-op jobs through our JobQueue and one `npm run worker` process, side by side with raw BullMQ (Queue.addBulk and a
 // Worker process with the same concurrency, the same job options, on its own prefix of the same Redis):
-//   1. throughput: BENCH_JOBS jobs enqueued in chunks of BENCH_CHUNK (ours: JobQueue.enqueueMany, one INSERT + one
-//      addBulk per chunk; raw: addBulk) while the worker drains them; time from the first enqueue to the last
-//      completion, in alternating rounds; medians and the ratio ours / raw;
+//   1. throughput: BENCH_JOBS jobs enqueued in chunks of BENCH_CHUNK (ours: JobQueue.enqueueMany, one INSERT per chunk
+//      and the jobs in packs of 50 per BullMQ job; raw: addBulk) while the worker drains them; time from the first
+//      enqueue to the last completion, in alternating rounds; medians and the ratio ours / raw. Also ours with every
+//      job enqueued on its own (one BullMQ job each), for what the packs buy;
 //   2. enqueue → start latency: single enqueues paced at BENCH_RATE jobs/s for BENCH_LATENCY_SECONDS; the processor
 //      stamps when it started; p50 / p99 / max;
 //   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
@@ -222,7 +223,11 @@ const main = async () => {
     }
   }
 
-  const throughputOurs = async (round: number): Promise<Round> => {
+  /**
+   * `packed`: enqueueMany per chunk, so jobs travel in packs (BullMQAdapter); otherwise every job is enqueued on its own
+   * (all at once; concurrent enqueues share INSERTs, but each job is its own BullMQ job).
+   */
+  const throughputOurs = async (round: number, packed = true): Promise<Round> => {
     const before = await processedByOurs()
     const pids = await backendPids()
     const cpu = readCpu(ours.pid!, pids)
@@ -233,11 +238,12 @@ const main = async () => {
         options.push({
           type: "recalculate_budget",
           projectId: null,
-          jobId: `t${round}-${i}-${tag}` as JobId,
+          jobId: `t${round}-${packed ? "p" : "s"}-${i}-${tag}` as JobId,
           payload: { test: { kind: "noop" } }
         })
       }
-      await runtime.runPromise(queue.enqueueMany(options))
+      if (packed) await runtime.runPromise(queue.enqueueMany(options))
+      else await Promise.all(options.map((option) => runtime.runPromise(queue.enqueue(option))))
     }
     const enqueued = now()
     const end = await drain(before + JOBS, processedByOurs)
@@ -354,21 +360,25 @@ const main = async () => {
   await throughputRaw(0)
 
   const oursRounds: Array<Round> = []
+  const singleRounds: Array<Round> = []
   const rawRounds: Array<Round> = []
   for (let round = 1; round <= ROUNDS; round++) {
     if (round % 2 === 1) {
       oursRounds.push(await throughputOurs(round))
+      singleRounds.push(await throughputOurs(round, false))
       rawRounds.push(await throughputRaw(round))
     } else {
       rawRounds.push(await throughputRaw(round))
+      singleRounds.push(await throughputOurs(round, false))
       oursRounds.push(await throughputOurs(round))
     }
-    const [o, r] = [oursRounds.at(-1)!, rawRounds.at(-1)!]
+    const [o, one, r] = [oursRounds.at(-1)!, singleRounds.at(-1)!, rawRounds.at(-1)!]
     process.stdout.write(
-      `round ${round}: ours ${fixed(JOBS / o.seconds)} jobs/s (enqueue ${o.enqueueSeconds.toFixed(2)} s)   raw BullMQ ${fixed(JOBS / r.seconds)} jobs/s (enqueue ${r.enqueueSeconds.toFixed(2)} s)\n`
+      `round ${round}: ours ${fixed(JOBS / o.seconds)} jobs/s (enqueue ${o.enqueueSeconds.toFixed(2)} s)   one by one ${fixed(JOBS / one.seconds)}   raw BullMQ ${fixed(JOBS / r.seconds)} jobs/s (enqueue ${r.enqueueSeconds.toFixed(2)} s)\n`
     )
   }
   const oursRate = median(oursRounds.map((round) => JOBS / round.seconds))
+  const singleRate = median(singleRounds.map((round) => JOBS / round.seconds))
   const rawRate = median(rawRounds.map((round) => JOBS / round.seconds))
 
   const oursLatency = await latencyOurs()
@@ -379,6 +389,7 @@ const main = async () => {
 
   process.stdout.write("\nthroughput (median)            jobs/s\n")
   process.stdout.write(`  ours (JobQueue + worker)   ${fixed(oursRate)}\n`)
+  process.stdout.write(`  ours, enqueued one by one  ${fixed(singleRate)}   (one BullMQ job per job, no packs)\n`)
   process.stdout.write(`  raw BullMQ                 ${fixed(rawRate)}\n`)
   process.stdout.write(
     `  ratio ours / raw           ${fixed(oursRate / rawRate, 2)}   (target >= 0.80; >= 10000 jobs/s)\n`
@@ -402,6 +413,7 @@ const main = async () => {
   process.stdout.write("\nCPU ms per 1000 jobs (median)   producer    worker  postgres     redis\n")
   for (const [name, rounds] of [
     ["ours", oursRounds],
+    ["ours, one by one", singleRounds],
     ["raw BullMQ", rawRounds]
   ] as const) {
     process.stdout.write(

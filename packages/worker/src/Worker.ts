@@ -64,7 +64,7 @@ export const run = (config: WorkerConfig) =>
       Effect.annotateLogs({ port: health.port })
     )
 
-    const workers = yield* BullMQAdapter.runWorkers((jobId, carrier) => metrics.track(runner.run(jobId, carrier)), {
+    const workers = yield* BullMQAdapter.runWorkers((jobId, delivery) => metrics.track(runner.run(jobId, delivery)), {
       concurrency: config.concurrency,
       shutdownTimeout: Duration.millis(config.app.shutdownTimeoutMs),
       lockDuration: Duration.millis(config.lockMs),

@@ -25,7 +25,7 @@ import {
 } from "effect"
 import { Redis } from "../redis/Redis.ts"
 import type { CreateJob, JobRecord } from "./JobRepo.ts"
-import type { JobRunOutcome } from "./JobRunner.ts"
+import type { Delivery, JobRunOutcome } from "./JobRunner.ts"
 
 export const queueNames: ReadonlyArray<JobQueueName> = ["high", "default", "low"]
 
@@ -302,7 +302,7 @@ const directiveFor = (outcome: JobRunOutcome): Directive => {
  * Closing the scope stops taking jobs, waits up to `shutdownTimeout` for the running ones, then forces the rest.
  */
 export const runWorkers = Effect.fnUntraced(function* <R>(
-  run: (jobId: JobId, carrier: string | null) => Effect.Effect<JobRunOutcome, unknown, R>,
+  run: (jobId: JobId, delivery: Delivery) => Effect.Effect<JobRunOutcome, unknown, R>,
   options: WorkersOptions
 ): Effect.fn.Return<Workers, never, Redis | Scope.Scope | R> {
   const redis = yield* Redis
@@ -333,13 +333,25 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
       slots,
       Array.from({ length: concurrency }, () => true as const)
     )
+    // A slot is held from the start of an attempt until its processor ends; recording the end (a database write)
+    // happens after the slot is free again, so the next job need not wait for it.
     const runJob = (jobId: JobId, carrier: string | null): Effect.Effect<JobRunOutcome | NotStarted, unknown, R> =>
-      Effect.acquireUseRelease(
-        EffectQueue.take(slots),
-        (): Effect.Effect<JobRunOutcome | NotStarted, unknown, R> =>
-          closing ? Effect.succeed(notStarted) : run(jobId, carrier),
-        () => EffectQueue.offer(slots, true)
-      )
+      Effect.suspend(() => {
+        let held = false
+        const free = Effect.suspend(() => {
+          if (!held) return Effect.void
+          held = false
+          return Effect.asVoid(EffectQueue.offer(slots, true))
+        })
+        return Effect.acquireUseRelease(
+          Effect.map(EffectQueue.take(slots), () => {
+            held = true
+          }),
+          (): Effect.Effect<JobRunOutcome | NotStarted, unknown, R> =>
+            closing ? Effect.succeed(notStarted) : run(jobId, { carrier, processorEnded: free }),
+          () => free
+        )
+      })
 
     /** The jobs of a pack, each with its own attempt; the pack's outcome is the worst that needs BullMQ. */
     const runPack = (job: BullJob<Envelope>, ids: ReadonlyArray<JobId>) =>

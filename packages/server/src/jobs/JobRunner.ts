@@ -27,6 +27,17 @@ export type JobRunOutcome =
   /** Nothing (more) to do here: the job is unknown, finished, cancelled, or another attempt owns it now. */
   | { readonly _tag: "Skipped"; readonly jobId: JobId; readonly reason: string }
 
+/** How an attempt was delivered (BullMQAdapter); the in-process queue passes nothing. */
+export interface Delivery {
+  /** The BullMQ job that carries it: its pack's id, or null when it travels alone (see JobRepo.JobStart). */
+  readonly carrier?: string | null | undefined
+  /**
+   * Run as soon as the processor has ended, before its end is recorded: the caller's slot for running jobs is free
+   * from then on (the record is a database write that the next job need not wait for).
+   */
+  readonly processorEnded?: Effect.Effect<void> | undefined
+}
+
 export interface JobRunnerOptions {
   /** Per job type; the others keep their defaults (JobTimeouts.ts). */
   readonly timeouts?: Partial<Record<JobType, Duration.Input>> | undefined
@@ -70,7 +81,7 @@ export class JobRunner extends Context.Service<
      * Runs one attempt of the job. Fails only when the database does not answer while the runner records the attempt;
      * the caller should then try again later (the row is still queued or running).
      */
-    readonly run: (jobId: JobId, carrier?: string | null) => Effect.Effect<JobRunOutcome, SqlError>
+    readonly run: (jobId: JobId, delivery?: Delivery) => Effect.Effect<JobRunOutcome, SqlError>
     /**
      * Interrupts the attempt of `jobId` running in this process, if there is one (true), after its cancel was
      * recorded in the database: it ends `cancelled`. Attempts elsewhere notice the request at their next progress
@@ -195,7 +206,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     return skipped(jobId, `already ${job.status}`)
   })
 
-  const execute = Effect.fnUntraced(function* (record: JobRecord) {
+  const execute = Effect.fnUntraced(function* (record: JobRecord, processorEnded: Effect.Effect<void>) {
     const { job, payload } = record
     const jobId = job.id
     const attempt = job.attempts
@@ -220,8 +231,13 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     // Made on the first progress report (most short jobs make none), with the scope its trailing writes run in.
     let attemptScope: Scope.Closeable | undefined
     let reporter: JobProgressReporter.ProgressReporter | undefined
-    const reporterOf = (): JobProgressReporter.ProgressReporter =>
-      (reporter ??= makeReporter((attemptScope = Scope.makeUnsafe())))
+    const reporterOf = (): JobProgressReporter.ProgressReporter => {
+      if (reporter === undefined) {
+        attemptScope = Scope.makeUnsafe()
+        reporter = makeReporter(attemptScope)
+      }
+      return reporter
+    }
     const makeReporter = (scope: Scope.Closeable) =>
       JobProgressReporter.make({
         job,
@@ -294,6 +310,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       )
     )
 
+    yield* processorEnded
     if (Exit.isSuccess(exit)) {
       if (reporter !== undefined) yield* reporter.flush
       const written =
@@ -353,18 +370,19 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     return { _tag: "Failed", job: failed.value } as const
   })
 
-  const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId, carrier: string | null) {
+  const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId, delivery: Delivery) {
+    const carrier = delivery.carrier ?? null
     const started = yield* markRunning({ id: jobId, carrier })
     if (Option.isNone(started)) {
       const outcome = yield* notStarted(jobId, carrier)
       if (outcome._tag === "Skipped") yield* Effect.logDebug(`job skipped: ${outcome.reason}`)
       return outcome
     }
-    return yield* execute(started.value)
+    return yield* execute(started.value, delivery.processorEnded ?? Effect.void)
   })
 
   return JobRunner.of({
-    run: (jobId, carrier = null) => attempt(jobId, carrier).pipe(Effect.annotateLogs({ jobId })),
+    run: (jobId, delivery = {}) => attempt(jobId, delivery).pipe(Effect.annotateLogs({ jobId })),
     cancel: (jobId) =>
       Effect.suspend(() => {
         const attempt = running.get(jobId)

@@ -186,10 +186,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Bul
       const [job] = yield* enqueueBatch("carrier", 2)
       const pack = (yield* handoffs([job!.id]))[0]!
       // Delivered alone although it travels in a pack: not started.
-      const alone = yield* runner.run(job!.id, null).pipe(Effect.orDie)
+      const alone = yield* runner.run(job!.id, { carrier: null }).pipe(Effect.orDie)
       assert.strictEqual(alone._tag, "Skipped")
       // Its pack starts it.
-      const inPack = yield* runner.run(job!.id, pack).pipe(Effect.orDie)
+      const inPack = yield* runner.run(job!.id, { carrier: pack }).pipe(Effect.orDie)
       assert.strictEqual(inPack._tag, "Completed")
       assert.strictEqual(runs, 1)
       // A job that left its pack (a retry queued alone) is not started by the pack delivered again.
@@ -197,7 +197,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Bul
       const otherPack = (yield* handoffs([other!.id]))[0]!
       const started = Option.getOrThrow(yield* repo.markRunning(other!.id, otherPack).pipe(Effect.orDie))
       yield* repo.requeue(other!.id, started.job.attempts, { message: "retry", retryable: true }).pipe(Effect.orDie)
-      const stale = yield* runner.run(other!.id, otherPack).pipe(Effect.orDie)
+      const stale = yield* runner.run(other!.id, { carrier: otherPack }).pipe(Effect.orDie)
       assert.strictEqual(stale._tag, "Skipped")
       assert.strictEqual(runs, 1)
       const row = Option.getOrThrow(yield* repo.find(other!.id).pipe(Effect.orDie))
