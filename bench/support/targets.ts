@@ -15,7 +15,7 @@ export interface Target {
 export const startTarget = async (name: string, entry: string, env: Record<string, string>): Promise<Target> => {
   const child: ChildProcess = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", entry], {
     cwd: repoRoot,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", CLUSTER_PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
