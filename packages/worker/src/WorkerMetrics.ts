@@ -1,7 +1,7 @@
 // Counters of this worker process (jobs by type and outcome, jobs running now) and their Prometheus text form.
 // Owns counting only; the health server serves the text.
 import type { JobRunOutcome } from "@costline/server/jobs/JobRunner"
-import { Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Exit, Layer } from "effect"
 
 type Outcome = "completed" | "failed" | "retried" | "cancelled" | "skipped"
 
@@ -52,23 +52,18 @@ export class WorkerMetrics extends Context.Service<
     ]
 
     return WorkerMetrics.of({
+      // One exit handler per attempt: this runs for every job, thousands a second.
       track: (attempt) =>
-        Effect.sync(() => {
+        Effect.suspend(() => {
           active += 1
-        }).pipe(
-          Effect.andThen(attempt),
-          Effect.tap((outcome) => Effect.sync(() => record(outcome))),
-          Effect.tapError(() =>
-            Effect.sync(() => {
-              attemptErrors += 1
-            })
-          ),
-          Effect.ensuring(
+          return Effect.onExit(attempt, (exit) =>
             Effect.sync(() => {
               active -= 1
+              if (Exit.isSuccess(exit)) record(exit.value)
+              else if (Cause.hasFails(exit.cause)) attemptErrors += 1
             })
           )
-        ),
+        }),
       render: Effect.sync(() =>
         [
           ...counter("costline_worker_jobs_processed_total", "Jobs that completed, by type.", "completed"),

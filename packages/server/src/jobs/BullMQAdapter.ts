@@ -372,7 +372,8 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
                 : Effect.void
             ),
             Effect.exit,
-            Effect.annotateLogs({ jobId, queue: name, pack: job.id ?? "?" })
+            // The runner adds the job id.
+            Effect.annotateLogs({ queue: name, pack: job.id ?? "?" })
           ),
         { concurrency: "unbounded" }
       ).pipe(

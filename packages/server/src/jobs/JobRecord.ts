@@ -45,8 +45,18 @@ export interface JobRow {
   readonly finished_at: Date | string | null
 }
 
+/** An ISO 8601 UTC timestamp; the job columns arrive as one already (see `isoText`). */
 export const iso = (value: Date | string): string =>
-  value instanceof Date ? value.toISOString() : new Date(value).toISOString()
+  value instanceof Date ? value.toISOString() : value.endsWith("Z") ? value : new Date(value).toISOString()
+
+/**
+ * A timestamp column read as ISO 8601 UTC text with milliseconds, what `Job` carries: PostgreSQL formats it once
+ * instead of the driver building a Date that is then formatted again (measurable at thousands of jobs a second).
+ * The output keeps the column's name, so an ORDER BY on these columns names the table (`background_jobs.created_at`)
+ * to sort by the timestamp, not by its text.
+ */
+export const isoText = (column: string): string =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 // jsonb columns arrive parsed by the pg driver (a JSON string value arrives as a JS string, so no re-parsing here).
 const toError = (error: unknown): JobError | null => {
@@ -84,5 +94,6 @@ export const toRecord = (row: JobRow): JobRecord => ({
 })
 
 export const columns = `id, project_id, type, queue, priority, status, progress, message, step, total_steps, attempts,
-  max_attempts, payload, result, error, error->>'code' AS error_code, cancel_requested, handoff, created_at,
-  started_at, finished_at`
+  max_attempts, payload, result, error, error->>'code' AS error_code, cancel_requested, handoff,
+  ${isoText("created_at")} AS created_at, ${isoText("started_at")} AS started_at,
+  ${isoText("finished_at")} AS finished_at`

@@ -6,7 +6,7 @@ import type { Job, JobId, JobQueueName, JobStatus, JobType, ProjectId, UserId } 
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
-import { columns, iso, type JobRecord, type JobRow, type StoredJobError, toRecord } from "./JobRecord.ts"
+import { columns, iso, isoText, type JobRecord, type JobRow, type StoredJobError, toRecord } from "./JobRecord.ts"
 
 export type { JobRecord, StoredJobError } from "./JobRecord.ts"
 
@@ -261,7 +261,8 @@ export class JobRepo extends Context.Service<
           FROM unnest(${ids}::text[]) WITH ORDINALITY AS v(job_id, n)
           WHERE background_jobs.id = v.job_id AND background_jobs.status = 'running'
             AND background_jobs.attempts = (${completions.map((done) => done.attempt)}::int[])[v.n]
-          RETURNING background_jobs.id, background_jobs.step, background_jobs.total_steps, background_jobs.finished_at`
+          RETURNING background_jobs.id, background_jobs.step, background_jobs.total_steps,
+            ${sql.literal(isoText("background_jobs.finished_at"))} AS finished_at`
         const byId = new Map(completions.map((done) => [done.id, done]))
         return new Map(
           rows.map((row): [JobId, Job] => {
@@ -395,7 +396,7 @@ export class JobRepo extends Context.Service<
         const status = options.status === undefined ? sql`` : sql`AND status = ${options.status}`
         const rows = yield* sql<JobRow>`
           SELECT ${select} FROM background_jobs WHERE project_id = ${projectId} ${status}
-          ORDER BY created_at DESC, id DESC LIMIT ${options.limit ?? 100} OFFSET ${options.offset ?? 0}`
+          ORDER BY background_jobs.created_at DESC, id DESC LIMIT ${options.limit ?? 100} OFFSET ${options.offset ?? 0}`
         return rows.map((row) => toRecord(row).job)
       })
 
@@ -411,7 +412,7 @@ export class JobRepo extends Context.Service<
 
       const listUnfinished = sql<JobRow>`
         SELECT ${select} FROM background_jobs WHERE finished_at IS NULL
-        ORDER BY priority, created_at, id`.pipe(
+        ORDER BY priority, background_jobs.created_at, id`.pipe(
         Effect.map((rows) => rows.map(toRecord)),
         Effect.withSpan("JobRepo.listUnfinished")
       )
@@ -420,7 +421,7 @@ export class JobRepo extends Context.Service<
         const rows = yield* sql<JobRow>`
           SELECT ${select} FROM background_jobs
           WHERE finished_at IS NULL AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
-          ORDER BY created_at LIMIT ${limit}`
+          ORDER BY background_jobs.created_at LIMIT ${limit}`
         return rows.map(toRecord)
       })
 
