@@ -4,7 +4,8 @@
 //      and the jobs in packs of 50 per BullMQ job; raw: addBulk) while the worker drains them; time from the first
 //      enqueue to the last completion, in alternating rounds; medians and the ratio ours / raw. Also ours with every
 //      job enqueued on its own (one BullMQ job each), for what the packs buy;
-//   2. enqueue → start latency: single enqueues paced at BENCH_RATE jobs/s for BENCH_LATENCY_SECONDS; the processor
+//   2. enqueue → start latency: single enqueues paced at BENCH_RATE jobs/s for BENCH_LATENCY_SECONDS, after as many
+//      seconds of the same unmeasured (BENCH_LATENCY_WARM_UP_SECONDS, default 3); the processor
 //      stamps when it started; p50 / p99 / max;
 //   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
 //      PostgreSQL and Redis during the throughput rounds.
@@ -36,6 +37,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100)
 const RATE = Number(process.env.BENCH_RATE ?? 1_000)
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5)
+const LATENCY_WARM_UP_SECONDS = Number(process.env.BENCH_LATENCY_WARM_UP_SECONDS ?? 3)
 const LOG_LEVEL = process.env.BENCH_WORKER_LOG_LEVEL ?? "info"
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 // e.g. BENCH_WORKER_ARGS=--cpu-prof to profile our worker process.
@@ -286,13 +288,13 @@ const main = async () => {
     await Promise.all(pending)
   }
 
-  const latencyOurs = async () => {
-    const count = RATE * LATENCY_SECONDS
+  const latencyOurs = async (seconds: number, prefix: string) => {
+    const count = RATE * seconds
     const ids: Array<string> = []
     const sentTimes: Array<number> = []
     const before = await processedByOurs()
     await paced(count, (index, sentAt) => {
-      const id = `l-${index}-${tag}`
+      const id = `${prefix}-${index}-${tag}`
       ids.push(id)
       sentTimes.push(sentAt)
       return runtime.runPromise(
@@ -312,7 +314,7 @@ const main = async () => {
         (sql) => sql<{ sent: number; inserted: number; marked: number; started: number }>`
           SELECT (payload->>'sentAt')::float8 AS sent, extract(epoch FROM created_at) * 1000 AS inserted,
             extract(epoch FROM started_at) * 1000 AS marked, (result->>'startedAt')::float8 AS started
-          FROM background_jobs WHERE id LIKE ${`l-%-${tag}`}`
+          FROM background_jobs WHERE id LIKE ${`${prefix}-%-${tag}`}`
       )
     )
     const legs = (of: (row: (typeof rows)[number]) => number) => rows.map((row) => of(row))
@@ -341,12 +343,12 @@ const main = async () => {
     }
   }
 
-  const latencyRaw = async () => {
-    const count = RATE * LATENCY_SECONDS
+  const latencyRaw = async (seconds: number, prefix: string) => {
+    const count = RATE * seconds
     const before = await processedByRaw()
     await ask("latencies")
     await paced(count, (index, sentAt) =>
-      rawQueue.add("recalculate_budget", { jobId: `l-${index}`, sentAt }, rawOptions(`l-${index}`))
+      rawQueue.add("recalculate_budget", { jobId: `${prefix}-${index}`, sentAt }, rawOptions(`${prefix}-${index}`))
     )
     await drain(before + count, processedByRaw)
     return (await ask<{ latencies: Array<number> }>("latencies")).latencies
@@ -381,8 +383,12 @@ const main = async () => {
   const singleRate = median(singleRounds.map((round) => JOBS / round.seconds))
   const rawRate = median(rawRounds.map((round) => JOBS / round.seconds))
 
-  const oursLatency = await latencyOurs()
-  const rawLatency = await latencyRaw()
+  // Each side first runs single enqueues for a while unmeasured: the throughput rounds warmed the packed path, and
+  // they leave PostgreSQL vacuuming the rows they churned.
+  await latencyOurs(LATENCY_WARM_UP_SECONDS, "w")
+  const oursLatency = await latencyOurs(LATENCY_SECONDS, "l")
+  await latencyRaw(LATENCY_WARM_UP_SECONDS, "w")
+  const rawLatency = await latencyRaw(LATENCY_SECONDS, "l")
 
   const perThousand = (rounds: ReadonlyArray<Round>, key: keyof CpuReading) =>
     median(rounds.map((round) => (round.cpu[key] / JOBS) * 1000))
