@@ -4,7 +4,7 @@ import type { ProcessorRegistry } from "../JobProcessors.ts"
 import { makeRecalculateBudget } from "../RecalculateBudget.ts"
 import { makeAnalyticsRefresh } from "./AnalyticsRefresh.ts"
 import { makeAuditProject } from "./AuditProject.ts"
-import { makeCleanup, retentionDaysConfig } from "./Cleanup.ts"
+import { jobRetentionDaysConfig, makeCleanup, retentionDaysConfig } from "./Cleanup.ts"
 import { makeEnrichPositions } from "./EnrichPositions.ts"
 import { makeExportBudget } from "./ExportBudget.ts"
 import { makeParseDocument } from "./ParseDocument.ts"
@@ -14,6 +14,7 @@ export const makePipelineProcessors: Effect.Effect<ProcessorRegistry, never, Pro
   function* () {
     // A bad EVENT_RETENTION_DAYS is an operator's mistake the process should refuse to start with.
     const retentionDays = yield* Effect.orDie(retentionDaysConfig)
+    const jobRetentionDays = yield* Effect.orDie(jobRetentionDaysConfig)
     return {
       parse_document: yield* makeParseDocument,
       enrich_positions: yield* makeEnrichPositions,
@@ -21,7 +22,7 @@ export const makePipelineProcessors: Effect.Effect<ProcessorRegistry, never, Pro
       export_budget: yield* makeExportBudget,
       recalculate_budget: yield* makeRecalculateBudget,
       analytics_refresh: yield* makeAnalyticsRefresh,
-      cleanup: yield* makeCleanup({ retentionDays })
+      cleanup: yield* makeCleanup({ retentionDays, jobRetentionDays })
     }
   }
 )

@@ -43,14 +43,36 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
           (${userId}, ${family}, 'revoked-but-live', now() + interval '1 day', now()),
           (${userId}, ${family}, 'live', now() + interval '1 day', NULL)`.pipe(Effect.orDie)
 
-      const processor = yield* makeCleanup({ retentionDays: 90 })
+      // Jobs: finished 40 days ago (goes), finished yesterday (stays), queued 40 days ago and never finished (stays).
+      yield* sql`
+        INSERT INTO background_jobs (id, type, status, created_at, finished_at) VALUES
+          ('old-finished', 'cleanup', 'completed', now() - interval '41 days', now() - interval '40 days'),
+          ('old-failed', 'cleanup', 'failed', now() - interval '41 days', now() - interval '40 days'),
+          ('recent-finished', 'cleanup', 'cancelled', now() - interval '2 days', now() - interval '1 day'),
+          ('old-queued', 'cleanup', 'queued', now() - interval '40 days', NULL)`.pipe(Effect.orDie)
+
+      const processor = yield* makeCleanup({ retentionDays: 90, jobRetentionDays: 30 })
       const { result } = yield* runProcessor(processor, {
         id: "cleanup",
         type: "cleanup",
         projectId: null,
         payload: {}
       })
-      assert.deepStrictEqual(result, { kbCache: 1, projectEvents: 3, sessions: 1, retentionDays: 90 })
+      assert.deepStrictEqual(result, {
+        kbCache: 1,
+        projectEvents: 3,
+        sessions: 1,
+        jobs: 2,
+        retentionDays: 90,
+        jobRetentionDays: 30
+      })
+      const jobs = yield* sql<{ id: string }>`
+        SELECT id FROM background_jobs WHERE id IN ('old-finished', 'old-failed', 'recent-finished', 'old-queued')
+        ORDER BY id`.pipe(Effect.orDie)
+      assert.deepStrictEqual(
+        jobs.map((row) => row.id),
+        ["old-queued", "recent-finished"]
+      )
 
       const seqs = yield* sql<{ project_id: string; seq: string }>`
         SELECT project_id, seq FROM project_events WHERE project_id IN (${projectId}, ${other.projectId})
