@@ -17,7 +17,7 @@ import { AppConfig, parseConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import { bullJobId } from "@costline/server/jobs/BullMQAdapter"
+import { bullJobId } from "@costline/server/jobs/BullMQJobs"
 import { type EnqueueOptions, JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { Redis as RedisService } from "@costline/server/redis/Redis"
@@ -61,7 +61,7 @@ const main = async () => {
   const rawPrefix = `costline-bench-raw-${tag}`
   const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: oursPrefix }
 
-  // The same options our adapter gives each job (BullMQAdapter.bulkJob), for the raw side.
+  // The same options our adapter gives each job (BullMQProducer's bulkJob), for the raw side.
   const rawOptions = (id: string) => ({
     jobId: `job_${id}`,
     attempts: 3,
@@ -226,7 +226,7 @@ const main = async () => {
   }
 
   /**
-   * `packed`: enqueueMany per chunk, so jobs travel in packs (BullMQAdapter); otherwise every job is enqueued on its own
+   * `packed`: enqueueMany per chunk, so jobs travel in packs (BullMQJobs); otherwise every job is enqueued on its own
    * (all at once; concurrent enqueues share INSERTs, but each job is its own BullMQ job).
    */
   const throughputOurs = async (round: number, packed = true): Promise<Round> => {

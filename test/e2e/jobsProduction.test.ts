@@ -9,7 +9,7 @@ import { AppConfig, parseConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { Redis as RedisService } from "@costline/server/redis/Redis"
@@ -124,9 +124,9 @@ describe("jobs in the production profile", () => {
     const job = (accepted.body as { job: Job }).job
     const redis = new Redis(testRedisUrl)
     try {
-      expect(await redis.exists(`${prefix}:default:${BullMQAdapter.bullJobId(job.id as JobId)}`)).toBe(1)
+      expect(await redis.exists(`${prefix}:default:${BullMQJobs.bullJobId(job.id as JobId)}`)).toBe(1)
       await deleteRedisKeys(prefix)
-      expect(await redis.exists(`${prefix}:default:${BullMQAdapter.bullJobId(job.id as JobId)}`)).toBe(0)
+      expect(await redis.exists(`${prefix}:default:${BullMQJobs.bullJobId(job.id as JobId)}`)).toBe(0)
     } finally {
       await redis.quit()
     }
@@ -202,7 +202,7 @@ describe("jobs in the production profile", () => {
 
     // BullMQ finished the job once, on the survivor.
     const redis = await runtime.runPromise(RedisService)
-    const hash = await redis.client.hgetall(`${prefix}:default:${BullMQAdapter.bullJobId(job.id)}`)
+    const hash = await redis.client.hgetall(`${prefix}:default:${BullMQJobs.bullJobId(job.id)}`)
     expect(hash.finishedOn).toBeDefined()
     expect(hash.failedReason ?? "").toBe("")
   }, 90_000)

@@ -8,7 +8,8 @@ import { AppConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import * as BullMQProducer from "@costline/server/jobs/BullMQProducer"
+import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { JobRunner } from "@costline/server/jobs/JobRunner"
 import * as PipelineLayers from "@costline/server/jobs/processors/PipelineLayers"
@@ -39,7 +40,7 @@ export const workerServices = (config: WorkerConfig) => {
 }
 
 /** Re-hands unfinished jobs nobody touched for `afterMs`; BullMQ ignores the ones it still holds. */
-const sweep = (producer: BullMQAdapter.Producer, afterMs: number) =>
+const sweep = (producer: BullMQProducer.Producer, afterMs: number) =>
   Effect.gen(function* () {
     const repo = yield* JobRepo
     const stale = yield* repo.listStale(afterMs, SWEEP_BATCH)
@@ -64,7 +65,7 @@ export const run = (config: WorkerConfig) =>
       Effect.annotateLogs({ port: health.port })
     )
 
-    const workers = yield* BullMQAdapter.runWorkers((jobId, delivery) => metrics.track(runner.run(jobId, delivery)), {
+    const workers = yield* BullMQWorkers.runWorkers((jobId, delivery) => metrics.track(runner.run(jobId, delivery)), {
       concurrency: config.concurrency,
       shutdownTimeout: Duration.millis(config.app.shutdownTimeoutMs),
       lockDuration: Duration.millis(config.lockMs),
@@ -91,7 +92,7 @@ export const run = (config: WorkerConfig) =>
     )
     yield* workers.ready
     if (config.sweepMs > 0) {
-      const producer = yield* BullMQAdapter.makeProducer()
+      const producer = yield* BullMQProducer.makeProducer()
       yield* sweep(producer, config.sweepAfterMs).pipe(
         Effect.tap((count) =>
           count > 0 ? Effect.logInfo(`re-handed ${count} unfinished jobs to BullMQ`) : Effect.void

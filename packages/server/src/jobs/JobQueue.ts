@@ -7,7 +7,8 @@ import { SqlClient } from "effect/sql"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
 import type { Redis } from "../redis/Redis.ts"
 import * as Batcher from "./Batcher.ts"
-import * as BullMQAdapter from "./BullMQAdapter.ts"
+import * as BullMQJobs from "./BullMQJobs.ts"
+import * as BullMQProducer from "./BullMQProducer.ts"
 import * as InProcessJobQueue from "./InProcessJobQueue.ts"
 import { JobProcessors } from "./JobProcessors.ts"
 import { type CreateJob, type JobRecord, JobRepo } from "./JobRepo.ts"
@@ -99,7 +100,7 @@ export class JobQueue extends Context.Service<
     readonly enqueue: (options: EnqueueOptions) => Effect.Effect<Job>
     /**
      * `enqueue` for many jobs: one INSERT and one hand-off per queue, whatever their number; on BullMQ they travel in
-     * packs (BullMQAdapter). Answers in input order.
+     * packs (BullMQJobs). Answers in input order.
      */
     readonly enqueueMany: (options: ReadonlyArray<EnqueueOptions>) => Effect.Effect<ReadonlyArray<Job>>
     /**
@@ -146,9 +147,9 @@ export class JobQueue extends Context.Service<
     Layer.effect(
       JobQueue,
       Effect.gen(function* () {
-        const producer = yield* BullMQAdapter.makeProducer(options)
+        const producer = yield* BullMQProducer.makeProducer(options)
         return yield* make({
-          pack: BullMQAdapter.packJobs,
+          pack: BullMQJobs.packJobs,
           submit: producer.addMany,
           resubmit: producer.replace,
           withdraw: producer.remove,

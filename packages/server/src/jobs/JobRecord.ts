@@ -12,7 +12,7 @@ export interface JobRecord {
   readonly cancelRequested: boolean
   /** The machine-readable kind of the last attempt's error ("timeout"), not part of the public error. */
   readonly errorCode: string | null
-  /** The BullMQ pack that carries the job (BullMQAdapter); null when it travels alone. */
+  /** The BullMQ pack that carries the job (BullMQJobs); null when it travels alone. */
   readonly handoff: string | null
 }
 

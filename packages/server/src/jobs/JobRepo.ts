@@ -19,7 +19,7 @@ export interface CreateJob {
   readonly payload: unknown
   readonly createdBy: UserId | null
   readonly maxAttempts: number
-  /** The BullMQ pack that will carry the job, when it is enqueued with others (BullMQAdapter.packJobs). */
+  /** The BullMQ pack that will carry the job, when it is enqueued with others (BullMQJobs.packJobs). */
   readonly handoff?: string | null | undefined
 }
 

@@ -27,7 +27,7 @@ export type JobRunOutcome =
   /** Nothing (more) to do here: the job is unknown, finished, cancelled, or another attempt owns it now. */
   | { readonly _tag: "Skipped"; readonly jobId: JobId; readonly reason: string }
 
-/** How an attempt was delivered (BullMQAdapter); the in-process queue passes nothing. */
+/** How an attempt was delivered (BullMQJobs); the in-process queue passes nothing. */
 export interface Delivery {
   /** The BullMQ job that carries it: its pack's id, or null when it travels alone (see JobRepo.JobStart). */
   readonly carrier?: string | null | undefined

@@ -11,7 +11,7 @@ import { DocumentCommands } from "@costline/server/documents/DocumentCommands"
 import { DocumentRepo } from "@costline/server/documents/DocumentRepo"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { ProjectAccess } from "@costline/server/projects/ProjectAccess"
@@ -127,7 +127,7 @@ layer(Live, { timeout: "60 seconds" })("DocumentCommands", (it) => {
       // Handed to BullMQ under the encoded deterministic id; only the job id travels through Redis.
       const redis = yield* Redis
       const data = yield* Effect.promise(() =>
-        redis.client.hget(`${redis.prefix}:default:${BullMQAdapter.bullJobId(job.id as JobId)}`, "data")
+        redis.client.hget(`${redis.prefix}:default:${BullMQJobs.bullJobId(job.id as JobId)}`, "data")
       )
       assert.deepStrictEqual(JSON.parse(data ?? "null"), { jobId: job.id })
     })

@@ -6,7 +6,8 @@ import type { JobId } from "@costline/core"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
+import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { PermanentJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobProcessors } from "@costline/server/jobs/JobProcessors"
@@ -41,7 +42,7 @@ const workers = (extra: ProcessorRegistry, options: WorkerOptions = {}) =>
     Effect.gen(function* () {
       const runner = yield* JobRunner
       const concurrency = options.concurrency ?? 2
-      const started = yield* BullMQAdapter.runWorkers(runner.run, {
+      const started = yield* BullMQWorkers.runWorkers(runner.run, {
         backoff: "100 millis",
         concurrency: { high: concurrency, default: concurrency, low: concurrency },
         shutdownTimeout: "2 seconds",
@@ -55,7 +56,7 @@ const workers = (extra: ProcessorRegistry, options: WorkerOptions = {}) =>
 const bullState = (jobId: JobId, queue: "high" | "default" | "low") =>
   Effect.gen(function* () {
     const redis = yield* Redis
-    const key = `${redis.prefix}:${queue}:${BullMQAdapter.bullJobId(jobId)}`
+    const key = `${redis.prefix}:${queue}:${BullMQJobs.bullJobId(jobId)}`
     return yield* Effect.promise(() => redis.client.exists(key))
   })
 
@@ -276,7 +277,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.strictEqual(runs, 2, "run again once the database answered (the first run's result was never recorded)")
       const redis = yield* Redis
       const attemptsMade = yield* Effect.promise(() =>
-        redis.client.hget(`${redis.prefix}:default:${BullMQAdapter.bullJobId(job.id)}`, "atm")
+        redis.client.hget(`${redis.prefix}:default:${BullMQJobs.bullJobId(job.id)}`, "atm")
       )
       // BullMQ counts the delivery that finished; the postponed ones (several, see the log) used up none.
       assert.strictEqual(attemptsMade, "1", "postponed deliveries used up no BullMQ attempt")

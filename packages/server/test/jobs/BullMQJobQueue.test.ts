@@ -3,7 +3,8 @@
 import type { JobId } from "@costline/core"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
+import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { PermanentJobFailure, RetryableJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobProcessors } from "@costline/server/jobs/JobProcessors"
@@ -30,7 +31,7 @@ const workers = (extra: ProcessorRegistry = {}, shutdownTimeout: Duration.Input 
   Layer.effectDiscard(
     Effect.gen(function* () {
       const runner = yield* JobRunner
-      const started = yield* BullMQAdapter.runWorkers(runner.run, {
+      const started = yield* BullMQWorkers.runWorkers(runner.run, {
         backoff: "200 millis",
         concurrency: { high: 1, default: 2, low: 1 },
         shutdownTimeout
@@ -70,7 +71,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
       // The BullMQ job is a hash under the deployment prefix; its data is the envelope, not the payload.
       const redis = yield* Redis
       const data = yield* Effect.promise(() =>
-        redis.client.hget(`${redis.prefix}:default:${BullMQAdapter.bullJobId(jobId)}`, "data")
+        redis.client.hget(`${redis.prefix}:default:${BullMQJobs.bullJobId(jobId)}`, "data")
       )
       assert.deepStrictEqual(JSON.parse(data ?? "null"), { jobId })
     }).pipe(Effect.provide(workers()))

@@ -1,10 +1,11 @@
-// Jobs enqueued together travel through BullMQ in packs (BullMQAdapter): against real PostgreSQL and Redis, every job
+// Jobs enqueued together travel through BullMQ in packs (BullMQJobs): against real PostgreSQL and Redis, every job
 // of a pack still runs exactly once with its own row, a job of a pack that fails transiently is retried alone, a
 // cancelled job of a waiting pack never starts, and a pack whose hand-off was lost is handed again under the same id.
 import type { JobId } from "@costline/core"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQAdapter from "@costline/server/jobs/BullMQAdapter"
+import * as BullMQProducer from "@costline/server/jobs/BullMQProducer"
+import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { RetryableJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobProcessors } from "@costline/server/jobs/JobProcessors"
@@ -32,7 +33,7 @@ const workers = (processor: NonNullable<ProcessorRegistry["export_budget"]>, con
   Layer.effectDiscard(
     Effect.gen(function* () {
       const runner = yield* JobRunner
-      const started = yield* BullMQAdapter.runWorkers(runner.run, {
+      const started = yield* BullMQWorkers.runWorkers(runner.run, {
         backoff: "100 millis",
         concurrency: { high: concurrency, default: concurrency, low: concurrency },
         shutdownTimeout: "5 seconds"
@@ -165,7 +166,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Bul
 
       // What the worker's sweep does, twice: the second hand-off finds the pack in BullMQ and adds nothing.
       const repo = yield* JobRepo
-      const producer = yield* BullMQAdapter.makeProducer()
+      const producer = yield* BullMQProducer.makeProducer()
       const unfinished = (yield* repo.listUnfinished.pipe(Effect.orDie)).filter((record) => ids.includes(record.job.id))
       yield* producer.addMany(unfinished)
       yield* producer.addMany(unfinished)

@@ -26,70 +26,79 @@ export const jobRetentionDaysConfig: Config.Config<number> = Config.withDefault(
 // Deleting in batches keeps each statement's locks and WAL short on a large journal.
 const BATCH = 5_000
 
+/** Cache, journal, sessions, jobs. */
+const STEPS = 4
+
 export const makeCleanup = (options: { readonly retentionDays: number; readonly jobRetentionDays: number }) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const retentionDays = Math.max(1, Math.trunc(options.retentionDays))
     const jobRetentionDays = Math.max(1, Math.trunc(options.jobRetentionDays))
 
-    /** Repeats a batched DELETE … RETURNING 1 until it deletes nothing; the total it deleted. */
-    const drain = (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError>, what: string) =>
-      Effect.gen(function* () {
-        let total = 0
-        while (true) {
-          const deleted = yield* statement
-          total += deleted.length
-          if (deleted.length < BATCH) return total
-        }
-      }).pipe(retryOnSqlError(`deleting ${what}`))
+    /**
+     * Step `step` of STEPS: reports it, then repeats a batched DELETE … RETURNING 1 until it deletes nothing; the total
+     * it deleted.
+     */
+    const clean = (
+      context: JobContext,
+      step: number,
+      what: string,
+      statement: Effect.Effect<ReadonlyArray<unknown>, SqlError>
+    ) =>
+      context.reportProgress({ progress: (step - 1) / STEPS, message: what, step, totalSteps: STEPS }).pipe(
+        Effect.andThen(
+          Effect.gen(function* () {
+            let total = 0
+            while (true) {
+              const deleted = yield* statement
+              total += deleted.length
+              if (deleted.length < BATCH) return total
+            }
+          }).pipe(retryOnSqlError(`deleting ${what}`))
+        )
+      )
 
     const processor: JobProcessor = Effect.fn("Cleanup")(function* (context: JobContext) {
-      yield* context.reportProgress({ progress: 0, message: "expired cache entries", step: 1, totalSteps: 4 })
-      const kbCache = yield* drain(
+      const kbCache = yield* clean(
+        context,
+        1,
+        "expired cache entries",
         sql`
           DELETE FROM kb_cache WHERE key IN (
             SELECT key FROM kb_cache WHERE expires_at < now() LIMIT ${BATCH})
-          RETURNING 1`,
-        "expired cache entries"
+          RETURNING 1`
       )
-      yield* context.reportProgress({
-        progress: 0.25,
-        message: `journal entries older than ${retentionDays} days`,
-        step: 2,
-        totalSteps: 4
-      })
-      const projectEvents = yield* drain(
+      const projectEvents = yield* clean(
+        context,
+        2,
+        `journal entries older than ${retentionDays} days`,
         sql`
           DELETE FROM project_events WHERE (project_id, seq) IN (
             SELECT e.project_id, e.seq FROM project_events e JOIN projects p ON p.id = e.project_id
             WHERE e.created_at < now() - make_interval(days => ${retentionDays}) AND e.seq < p.last_event_seq
             LIMIT ${BATCH})
-          RETURNING 1`,
-        "old journal entries"
+          RETURNING 1`
       )
-      yield* context.reportProgress({ progress: 0.5, message: "expired sessions", step: 3, totalSteps: 4 })
-      const sessions = yield* drain(
+      const sessions = yield* clean(
+        context,
+        3,
+        "expired sessions",
         sql`
           DELETE FROM sessions WHERE id IN (
             SELECT id FROM sessions WHERE expires_at < now() LIMIT ${BATCH})
-          RETURNING 1`,
-        "expired sessions"
+          RETURNING 1`
       )
-      yield* context.reportProgress({
-        progress: 0.75,
-        message: `jobs finished more than ${jobRetentionDays} days ago`,
-        step: 4,
-        totalSteps: 4
-      })
       // No index serves finished_at on finished rows (one would cost every job an index entry when it ends): the
       // oldest rows come first in a scan, and this runs hourly in batches.
-      const jobs = yield* drain(
+      const jobs = yield* clean(
+        context,
+        4,
+        `jobs finished more than ${jobRetentionDays} days ago`,
         sql`
           DELETE FROM background_jobs WHERE id IN (
             SELECT id FROM background_jobs
             WHERE finished_at < now() - make_interval(days => ${jobRetentionDays}) LIMIT ${BATCH})
-          RETURNING 1`,
-        "old finished jobs"
+          RETURNING 1`
       )
       const result: CleanupResult = { kbCache, projectEvents, sessions, jobs, retentionDays, jobRetentionDays }
       return result
