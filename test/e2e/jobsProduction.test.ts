@@ -2,7 +2,8 @@
 // jobs API; workers are separate `npm run worker` processes. (1) With the prefix's Redis keys deleted, GET /jobs/:id
 // still answers from background_jobs, and a worker's sweep hands the job to BullMQ again so it completes. (2) kill -9 of
 // the worker running a job: once its lock expires, the other worker takes the job over and completes it — one
-// JobCompleted, the result from the survivor, nothing lost, nothing doubled.
+// JobCompleted, the result from the survivor, nothing lost, nothing doubled; the same for a pack of jobs, whose jobs
+// done before the kill are not run again.
 
 import type { JobId, ProjectId } from "@costline/core"
 import { AppConfig, parseConfig } from "@costline/server/config/AppConfig"
@@ -71,6 +72,18 @@ const launchWorker = async (extra: Record<string, string>) => {
   }
   return worker
 }
+
+/** Workers for the kill -9 tests: the test jobs, `concurrency` slots on the default queue only, a 1 s lock. */
+const crashTestWorkerEnv = (concurrency: number) => ({
+  // A first attempt's "job started" line is a debug line; it tells which worker runs the job.
+  LOG_LEVEL: "debug",
+  COSTLINE_TEST_PROCESSORS: "1",
+  WORKER_LOCK_MS: "1000",
+  WORKER_CONCURRENCY_HIGH: "0",
+  WORKER_CONCURRENCY_DEFAULT: String(concurrency),
+  WORKER_CONCURRENCY_LOW: "0",
+  WORKER_SWEEP_MS: "0"
+})
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: true })
@@ -149,16 +162,7 @@ describe("jobs in the production profile", () => {
   })
 
   it("kill -9 of the worker running a job: the other worker takes it over after the lock expires and completes it once", async () => {
-    const workerEnv = {
-      // A first attempt's "job started" line is a debug line; it tells which worker runs the job.
-      LOG_LEVEL: "debug",
-      COSTLINE_TEST_PROCESSORS: "1",
-      WORKER_LOCK_MS: "1000",
-      WORKER_CONCURRENCY_HIGH: "0",
-      WORKER_CONCURRENCY_DEFAULT: "1",
-      WORKER_CONCURRENCY_LOW: "0",
-      WORKER_SWEEP_MS: "0"
-    }
+    const workerEnv = crashTestWorkerEnv(1)
     const [a, b] = await Promise.all([launchWorker(workerEnv), launchWorker(workerEnv)])
     const job = await runtime.runPromise(
       Effect.flatMap(JobQueue, (queue) =>
@@ -205,5 +209,84 @@ describe("jobs in the production profile", () => {
     const hash = await redis.client.hgetall(`${prefix}:default:${BullMQJobs.bullJobId(job.id)}`)
     expect(hash.finishedOn).toBeDefined()
     expect(hash.failedReason ?? "").toBe("")
+  }, 90_000)
+
+  it("kill -9 of the worker running a pack: the other worker finishes it; done jobs stay done, the rest run once more at most", async () => {
+    // The previous tests' workers would compete for the pack.
+    for (const worker of workers) await worker.stop()
+    const workerEnv = crashTestWorkerEnv(2)
+    const [a, b] = await Promise.all([launchWorker(workerEnv), launchWorker(workerEnv)])
+    // Six jobs enqueued together travel as one pack, which one worker takes; it runs two at a time.
+    const jobs = await runtime.runPromise(
+      Effect.flatMap(JobQueue, (queue) =>
+        queue.enqueueMany(
+          Array.from({ length: 6 }, () => ({
+            type: "export_budget" as const,
+            projectId,
+            payload: { test: { kind: "steps", steps: 4, stepMs: 250 } }
+          }))
+        )
+      )
+    )
+    const rows = async () =>
+      runtime.runPromise(
+        Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) => sql<{ id: string; status: string; step: number; handoff: string | null }>`
+            SELECT id, status, step, handoff FROM background_jobs WHERE id IN ${sql.in(jobs.map((job) => job.id))}`
+        )
+      )
+    expect(new Set((await rows()).map((row) => row.handoff)).size).toBe(1)
+    expect((await rows())[0]!.handoff).not.toBeNull()
+
+    // Kill the pack's worker once some of its jobs are done and others are midway.
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const current = await rows()
+      const done = current.filter((row) => row.status === "completed").length
+      const midway = current.filter((row) => row.status === "running" && row.step >= 2).length
+      if (done >= 1 && midway >= 1) break
+      if (Date.now() > deadline) throw new Error(`the pack did not get far enough: ${JSON.stringify(current)}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    const running = [a!, b!].find((worker) => jobs.some((job) => worker.output().includes(job.id)))
+    expect(running, "one of the workers logged the pack's jobs").toBeDefined()
+    const survivor = running === a ? b! : a!
+    const killedPid = running!.child.pid
+    running!.child.kill("SIGKILL")
+    const before = new Map((await rows()).map((row) => [row.id, row.status]))
+
+    const finished = await Promise.all(
+      jobs.map((job) => waitFor(job.id, (current) => current.status !== "running" && current.status !== "queued"))
+    )
+    for (const job of finished) {
+      expect(job.status).toBe("completed")
+      const result = job.result as { pid: number; attempt: number }
+      switch (before.get(job.id)) {
+        // Done before the kill: not run again.
+        case "completed":
+          expect([result.pid, job.attempts]).toEqual([killedPid, 1])
+          break
+        // Cut off midway: its second attempt, on the survivor.
+        case "running":
+          expect([result.pid, job.attempts]).toEqual([survivor.child.pid, 2])
+          break
+        // Not started yet: its first attempt, on the survivor.
+        default:
+          expect([result.pid, job.attempts]).toEqual([survivor.child.pid, 1])
+      }
+    }
+    expect([...before.values()]).toContain("queued")
+
+    const completions = await runtime.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ id: string }>`
+          SELECT payload->'job'->>'id' AS id FROM project_events
+          WHERE project_id = ${projectId} AND type = 'JobCompleted'
+            AND payload->'job'->>'id' IN ${sql.in(jobs.map((job) => job.id))}`
+      )
+    )
+    expect(completions.map((row) => row.id).sort()).toEqual(jobs.map((job) => job.id).sort())
   }, 90_000)
 })

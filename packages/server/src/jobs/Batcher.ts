@@ -1,7 +1,12 @@
-// Natural batching of many small calls into few statements: callers that arrive while a batch is in flight go
-// together into the next one, so a lone call waits no longer than one round trip and a burst of calls costs one
-// statement per batch instead of one per call. The job runner batches its status writes with it.
-import { Cause, Deferred, Effect, Exit, Queue, type Scope } from "effect"
+// Natural batching of many small calls into few statements: the calls made during one turn of the event loop are
+// sent together at its end (a setImmediate), and up to `concurrency` batches are in flight at once; the calls that
+// arrive while all of them are busy make the next ones. A lone call waits at most one turn, a burst costs one
+// statement per `maxBatch` calls. The job runner batches its status writes with it, the job queue its single enqueues.
+//
+// Sending at the end of the turn rather than of the current task (a microtask, as DataLoader does) gathers the jobs
+// that arrive on different sockets in the same turn: at 1,000 single jobs a second it cost the worker ~20% less CPU
+// and PostgreSQL ~20% less (bench/jobs.bench.ts, two runs each way).
+import { Cause, Deferred, Effect, Exit, FiberSet, type Scope } from "effect"
 
 interface Entry<I, O, E> {
   readonly input: I
@@ -11,7 +16,10 @@ interface Entry<I, O, E> {
 export interface BatcherOptions<I, O, E> {
   /** Runs one batch; must answer one output per input, in the same order. */
   readonly run: (inputs: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, E>
-  /** The most inputs in one batch. */
+  /**
+   * The most inputs in one batch. Smaller batches overlap: while one is in the database the next is on its way, so a
+   * burst is answered in parts instead of all at once after the slowest row.
+   */
   readonly maxBatch: number
   /** Batches in flight at once (each holds a database connection while it runs). Default 2. */
   readonly concurrency?: number | undefined
@@ -19,56 +27,81 @@ export interface BatcherOptions<I, O, E> {
 
 /**
  * Returns the batched call. A caller interrupted while it waits does not cancel its input: the batch it is in runs
- * anyway (a status write then lands with nobody waiting for it, which the callers of the runner tolerate).
+ * anyway (a status write then lands with nobody waiting for it, which the callers of the runner tolerate). Closing the
+ * scope interrupts the batches in flight and tells every waiting caller so.
  */
 export const make = Effect.fnUntraced(function* <I, O, E>(
   options: BatcherOptions<I, O, E>
 ): Effect.fn.Return<(input: I) => Effect.Effect<O, E>, never, Scope.Scope> {
-  const queue = yield* Queue.unbounded<Entry<I, O, E>>()
   const maxBatch = Math.max(1, Math.trunc(options.maxBatch))
+  const concurrency = Math.max(1, Math.trunc(options.concurrency ?? 2))
+  // The batches run in the scope of `make`, not in the callers' fibers: a caller's interruption cannot cut a batch
+  // that carries other callers' inputs.
+  const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+  let pending: Array<Entry<I, O, E>> = []
+  let inFlight = 0
+  let flushQueued = false
+  let closed = false
 
-  const runBatch = (entries: ReadonlyArray<Entry<I, O, E>>) =>
-    options.run(entries.map((entry) => entry.input)).pipe(
+  const settle = (entries: ReadonlyArray<Entry<I, O, E>>, exit: Exit.Exit<ReadonlyArray<O>, E>) => {
+    if (Exit.isSuccess(exit) && exit.value.length !== entries.length) {
+      const defect = new Error(`batch answered ${exit.value.length} results for ${entries.length} inputs`)
+      for (const entry of entries) Deferred.doneUnsafe(entry.deferred, Effect.die(defect))
+      return
+    }
+    entries.forEach((entry, index) => {
+      Deferred.doneUnsafe(
+        entry.deferred,
+        Exit.isSuccess(exit) ? Effect.succeed(exit.value[index]!) : Effect.failCause(exit.cause)
+      )
+    })
+  }
+
+  const runBatch = (entries: ReadonlyArray<Entry<I, O, E>>): Effect.Effect<void> =>
+    Effect.suspend(() => options.run(entries.map((entry) => entry.input))).pipe(
       Effect.exit,
-      Effect.flatMap((exit) =>
+      Effect.flatMap((exit) => Effect.sync(() => settle(entries, exit))),
+      Effect.onInterrupt(() => Effect.sync(() => settle(entries, Exit.failCause(Cause.interrupt())))),
+      Effect.ensuring(
         Effect.sync(() => {
-          if (Exit.isSuccess(exit) && exit.value.length !== entries.length) {
-            const defect = new Error(`batch answered ${exit.value.length} results for ${entries.length} inputs`)
-            for (const entry of entries) Deferred.doneUnsafe(entry.deferred, Effect.die(defect))
-            return
-          }
-          entries.forEach((entry, index) => {
-            Deferred.doneUnsafe(
-              entry.deferred,
-              Exit.isSuccess(exit) ? Effect.succeed(exit.value[index]!) : Effect.failCause(exit.cause)
-            )
-          })
-        })
-      ),
-      Effect.onInterrupt(() =>
-        Effect.sync(() => {
-          for (const entry of entries) Deferred.doneUnsafe(entry.deferred, Effect.failCause(Cause.interrupt()))
+          inFlight -= 1
+          queueFlush()
         })
       )
     )
 
-  const loop = Queue.takeBetween(queue, 1, maxBatch).pipe(Effect.flatMap(runBatch), Effect.forever)
-  for (let i = 0; i < Math.max(1, options.concurrency ?? 2); i++) yield* Effect.forkScoped(loop)
+  const flush = () => {
+    flushQueued = false
+    while (!closed && pending.length > 0 && inFlight < concurrency) {
+      const batch = pending.length <= maxBatch ? pending : pending.slice(0, maxBatch)
+      pending = pending.length <= maxBatch ? [] : pending.slice(maxBatch)
+      inFlight += 1
+      runFork(runBatch(batch))
+    }
+  }
+
+  const queueFlush = () => {
+    if (flushQueued || closed || pending.length === 0 || inFlight >= concurrency) return
+    flushQueued = true
+    setImmediate(flush)
+  }
+
   // Callers still waiting when the scope closes are told so instead of hanging.
   yield* Effect.addFinalizer(() =>
-    Queue.clear(queue).pipe(
-      Effect.flatMap((entries) =>
-        Effect.sync(() => {
-          for (const entry of entries) Deferred.doneUnsafe(entry.deferred, Effect.failCause(Cause.interrupt()))
-        })
-      )
-    )
+    Effect.sync(() => {
+      closed = true
+      const left = pending
+      pending = []
+      settle(left, Exit.failCause(Cause.interrupt()))
+    })
   )
 
   return (input: I) =>
     Effect.suspend(() => {
+      if (closed) return Effect.interrupt
       const deferred = Deferred.makeUnsafe<O, E>()
-      Queue.offerUnsafe(queue, { input, deferred })
+      pending.push({ input, deferred })
+      queueFlush()
       return Deferred.await(deferred)
     })
 })

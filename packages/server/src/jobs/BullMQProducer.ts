@@ -108,8 +108,12 @@ export const makeProducer = Effect.fnUntraced(function* (
       const jobs = bullJobs(list)
       for (let start = 0; start < jobs.length; start += ADD_CHUNK) {
         const chunk = jobs.slice(start, start + ADD_CHUNK)
+        // A single job is added on its own: addBulk wraps even one job in MULTI / EXEC, more work for Redis and one
+        // more reply to wait for on the path of every lone enqueue.
+        const only = chunk.length === 1 ? chunk[0]! : undefined
         yield* Effect.tryPromise({
-          try: () => queue.addBulk(chunk),
+          try: (): Promise<unknown> =>
+            only === undefined ? queue.addBulk(chunk) : queue.add(only.name, only.data, only.opts),
           catch: redisFailure(`hand ${chunk.length} jobs to the BullMQ queue "${queue.name}"`)
         }).pipe(Effect.orDie)
       }
