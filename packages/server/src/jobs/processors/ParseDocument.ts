@@ -101,7 +101,9 @@ export const makeParseDocument = Effect.gen(function* () {
         message: `document ${documentId} belongs to project ${projectId}, not to the job's project ${job.projectId}`
       })
     }
-    // Everything from marking the document parsing on: however it ends without a result, `stopped` undoes the mark.
+    // Everything from marking the document parsing on: however it ends without a result, `stopped` undoes the mark,
+    // unless the document was recorded parsed by then (only the follow-up was left; its version stands).
+    let recorded = false
     const attempt = Effect.gen(function* () {
       // Uninterruptible: an interrupt that lands while the UPDATE is in flight then finds it finished, and the
       // finalizer below sees the document it marked.
@@ -158,24 +160,34 @@ export const makeParseDocument = Effect.gen(function* () {
       // A version made by an earlier run of this job is the document's version: importing again on a head that has
       // moved on since (an edit) would make a second version and undo the edit.
       const earlier = yield* linkedVersion(projectId, documentId)
-      let version = earlier
-      let created: BudgetVersion | null = null
-      if (earlier === null) {
-        created = yield* writer
-          .importPositions(projectId, {
-            documentId,
-            positions: parsed.positions,
-            settings: parsed.settings,
-            requestedBy: document.uploadedBy
-          })
-          .pipe(Effect.mapError((error) => new RetryableJobFailure({ message: error.message })))
-        // "Nothing changed" may mean that an earlier delivery of this very import (a send that timed out, or was
-        // repeated when its actor moved to another server) already made the document's version.
-        version = created?.version ?? (yield* linkedVersion(projectId, documentId))
-      }
-
-      yield* progress(4, 0.9, "recording import problems")
-      yield* documents.markParsed(documentId, parsed.problems).pipe(retryOnSqlError("recording the parse result"))
+      // Once the import has committed, the document is marked parsed whatever happens: a cancel landing between the
+      // two would leave it pending beside its own version. Only the import itself can be interrupted (which stops the
+      // command if the actor still runs it).
+      const { created, version } = yield* Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          let version = earlier
+          let created: BudgetVersion | null = null
+          if (earlier === null) {
+            created = yield* restore(
+              writer
+                .importPositions(projectId, {
+                  documentId,
+                  positions: parsed.positions,
+                  settings: parsed.settings,
+                  requestedBy: document.uploadedBy
+                })
+                .pipe(Effect.mapError((error) => new RetryableJobFailure({ message: error.message })))
+            )
+            // "Nothing changed" may mean that an earlier delivery of this very import (a send that timed out, or was
+            // repeated when its actor moved to another server) already made the document's version.
+            version = created?.version ?? (yield* linkedVersion(projectId, documentId))
+          }
+          yield* documents.markParsed(documentId, parsed.problems).pipe(retryOnSqlError("recording the parse result"))
+          recorded = true
+          return { created, version }
+        })
+      )
+      yield* progress(4, 0.9, `recorded ${parsed.problems.length} import problems`)
       const result: ParseDocumentResult = {
         documentId,
         format: parsed.meta.format,
@@ -187,7 +199,9 @@ export const makeParseDocument = Effect.gen(function* () {
       }
       return result
     })
-    return yield* attempt.pipe(Effect.onError((cause) => stopped(documentId, cause, job.attempts >= job.maxAttempts)))
+    return yield* attempt.pipe(
+      Effect.onError((cause) => (recorded ? Effect.void : stopped(documentId, cause, job.attempts >= job.maxAttempts)))
+    )
   })
   return processor
 })

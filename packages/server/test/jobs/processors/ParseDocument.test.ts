@@ -1,19 +1,22 @@
 // parse_document against real PostgreSQL and a real blob directory: a real KROS budget becomes version 1 with its 298
 // positions and the document records how it went; a re-run (after a crash at any point) makes no second version; a
-// corrupt file fails for good with a message that says why, and makes no version.
-import { type DocumentId, type ProjectId, parseBudget } from "@costline/core"
+// corrupt file fails for good with a message that says why, and makes no version; once the import has committed, a
+// cancel or a late failure cannot leave the document pending or failed beside its version.
+import { type DocumentId, type JobId, type ProjectId, parseBudget } from "@costline/core"
 import { BudgetRepo } from "@costline/server/budget/BudgetRepo"
 import { DocumentRepo } from "@costline/server/documents/DocumentRepo"
 import { BudgetWriter } from "@costline/server/jobs/processors/BudgetWriter"
+import { FollowUpJobs } from "@costline/server/jobs/processors/FollowUpJobs"
 import { makeParseDocument } from "@costline/server/jobs/processors/ParseDocument"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { fixturesAvailable, readFixture } from "../../../../../test/support/fixtures.ts"
 import {
   csvBudget,
   currentVersion,
   enqueued,
+  fakeJob,
   newProject,
   processorLayer,
   runProcessor,
@@ -151,6 +154,77 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
       assert.strictEqual((yield* enqueued).length, before)
       assert.strictEqual((yield* documentOf(second)).parseStatus, "parsed")
     })
+  )
+
+  it.effect(
+    "a cancel landing just after the import committed still leaves the document parsed beside its version",
+    () =>
+      Effect.gen(function* () {
+        const { projectId, userId } = yield* newProject
+        const documentId = yield* storeDocument(
+          projectId,
+          userId,
+          csvBudget([["1", "Beton", "m3", "2", "100"]]),
+          "c.csv"
+        )
+        // The interrupt (what cancelling the job does) arrives as the processor goes to record the parse result.
+        const real = yield* DocumentRepo
+        const interruptedAtRecord = DocumentRepo.of({
+          ...real,
+          markParsed: (id, problems) =>
+            Effect.withFiber((fiber) => {
+              fiber.interruptUnsafe()
+              return real.markParsed(id, problems)
+            })
+        })
+        const processor = yield* makeParseDocument.pipe(Effect.provideService(DocumentRepo, interruptedAtRecord))
+        // In a fiber of its own, as the runner runs processors: the interrupt is that fiber's.
+        const run = yield* Effect.forkChild(
+          runProcessor(processor, {
+            id: `parse:${documentId}`,
+            type: "parse_document",
+            projectId,
+            payload: { documentId }
+          })
+        )
+        const exit = yield* Fiber.await(run)
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
+        assert.strictEqual((yield* documentOf(documentId)).parseStatus, "parsed")
+        assert.deepStrictEqual(
+          (yield* versionsOf(projectId)).map((row) => [row.version, row.document_id]),
+          [[1, documentId]]
+        )
+      })
+  )
+
+  it.effect(
+    "a failure after the document was recorded parsed, in the job's last attempt, does not mark it failed",
+    () =>
+      Effect.gen(function* () {
+        const { projectId, userId } = yield* newProject
+        const documentId = yield* storeDocument(
+          projectId,
+          userId,
+          csvBudget([["1", "Beton", "m3", "2", "100"]]),
+          "f.csv"
+        )
+        const unreachableQueue = FollowUpJobs.of({
+          enqueue: () => Effect.die(new Error("Redis did not answer")),
+          bind: () => Effect.void
+        })
+        const processor = yield* makeParseDocument.pipe(Effect.provideService(FollowUpJobs, unreachableQueue))
+        const lastAttempt = {
+          ...fakeJob({ id: `parse:${documentId}` as JobId, type: "parse_document", projectId }),
+          attempts: 3,
+          maxAttempts: 3
+        }
+        const exit = yield* Effect.exit(
+          processor({ job: lastAttempt, payload: { documentId }, reportProgress: () => Effect.void })
+        )
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
+        assert.strictEqual((yield* documentOf(documentId)).parseStatus, "parsed")
+        assert.strictEqual(yield* currentVersion(projectId), 1)
+      })
   )
 
   it.effect("a corrupt file fails for good with a clear message: document failed, no version, no follow-up", () =>
