@@ -42,6 +42,13 @@ const documentOf = (documentId: DocumentId) =>
     return Option.getOrThrow(yield* Effect.orDie(documents.find(documentId))).document
   })
 
+/** A new project with a stored, not yet parsed, one-position CSV document. */
+const oneLineDocument = Effect.gen(function* () {
+  const { projectId, userId } = yield* newProject
+  const documentId = yield* storeDocument(projectId, userId, csvBudget([["1", "Beton", "m3", "2", "100"]]), "one.csv")
+  return { projectId, documentId }
+})
+
 const versionsOf = (projectId: ProjectId) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -160,13 +167,7 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
     "a cancel landing just after the import committed still leaves the document parsed beside its version",
     () =>
       Effect.gen(function* () {
-        const { projectId, userId } = yield* newProject
-        const documentId = yield* storeDocument(
-          projectId,
-          userId,
-          csvBudget([["1", "Beton", "m3", "2", "100"]]),
-          "c.csv"
-        )
+        const { projectId, documentId } = yield* oneLineDocument
         // The interrupt (what cancelling the job does) arrives as the processor goes to record the parse result.
         const real = yield* DocumentRepo
         const interruptedAtRecord = DocumentRepo.of({
@@ -201,13 +202,7 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
     "a failure after the document was recorded parsed, in the job's last attempt, does not mark it failed",
     () =>
       Effect.gen(function* () {
-        const { projectId, userId } = yield* newProject
-        const documentId = yield* storeDocument(
-          projectId,
-          userId,
-          csvBudget([["1", "Beton", "m3", "2", "100"]]),
-          "f.csv"
-        )
+        const { projectId, documentId } = yield* oneLineDocument
         const unreachableQueue = FollowUpJobs.of({
           enqueue: () => Effect.die(new Error("Redis did not answer")),
           bind: () => Effect.void
