@@ -5,6 +5,7 @@
 // JobCompleted, the result from the survivor, nothing lost, nothing doubled; the same for a pack of jobs, whose jobs
 // done before the kill are not run again.
 
+import { once } from "node:events"
 import type { JobId, ProjectId } from "@costline/core"
 import { AppConfig, parseConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
@@ -253,7 +254,11 @@ describe("jobs in the production profile", () => {
     expect(running, "one of the workers logged the pack's jobs").toBeDefined()
     const survivor = running === a ? b! : a!
     const killedPid = running!.child.pid
+    const exited = once(running!.child, "exit")
     running!.child.kill("SIGKILL")
+    // Read once the process is gone and a write it had sent just before has landed.
+    await exited
+    await new Promise((resolve) => setTimeout(resolve, 300))
     const before = new Map((await rows()).map((row) => [row.id, row.status]))
 
     const finished = await Promise.all(

@@ -1,7 +1,8 @@
 // Natural batching of many small calls into few statements: the calls made during one turn of the event loop are
 // sent together at its end (a setImmediate), and up to `concurrency` batches are in flight at once; the calls that
-// arrive while all of them are busy make the next ones. A lone call waits at most one turn, a burst costs one
-// statement per `maxBatch` calls. The job runner batches its status writes with it, the job queue its single enqueues.
+// arrive while all of them are busy make the next ones. A lone call waits for the end of its turn (and for a batch to
+// end when all `concurrency` are in flight); a burst costs one statement per `maxBatch` calls. The job runner batches
+// its status writes with it, the job queue its single enqueues.
 //
 // Sending at the end of the turn rather than of the current task (a microtask, as DataLoader does) gathers the jobs
 // that arrive on different sockets in the same turn: at 1,000 single jobs a second it cost the worker ~20% less CPU

@@ -137,8 +137,9 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 
   // Many workers' attempts start and end at once under load: one UPDATE for many of them instead of one each. The
-  // calls that arrive while the batches in flight run make the next batch, so a lone call waits one round trip and a
-  // burst costs few statements. Four batches of each kind may be in flight: with one, a job waited for the batch
+  // calls of one event-loop turn go together, and those that arrive while the batches in flight run make the next
+  // ones (Batcher.ts), so a lone call waits for the end of its turn and one round trip, and a burst costs few
+  // statements. Four batches of each kind may be in flight: with one, a job waited for the batch
   // ahead of it and 100 jobs at once ran at ~4,600 a second; with four, ~5,400 (bench/jobs.bench.ts; eight gained
   // nothing more). A start holds its job's slot, so starts go in batches of at most 25: 100 waiting starts are four
   // batches that overlap in the database rather than one of 100 that frees every slot only after its slowest row

@@ -1,7 +1,7 @@
 // The batching of the runner's status writes and the queue's single enqueues: the calls of one turn go together, no
 // batch exceeds its size, at most `concurrency` run at once and the rest wait for them, every caller gets its own
-// answer (or its batch's failure), a caller that stops waiting does not take its batch down, and closing answers
-// everyone still waiting.
+// answer (or its batch's failure, defect or interruption), a caller that stops waiting does not take its batch down,
+// and closing answers everyone still waiting, sending nothing more.
 import * as Batcher from "@costline/server/jobs/Batcher"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Scope } from "effect"
@@ -97,6 +97,29 @@ describe("Batcher", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.effect(
+    "a batch that dies or interrupts itself answers each of its callers so, and the next batches still run",
+    () =>
+      Effect.gen(function* () {
+        let batches = 0
+        const call = yield* Batcher.make<number, number, never>({
+          run: (inputs) =>
+            Effect.suspend(() => {
+              batches += 1
+              if (batches === 1) return Effect.die(new Error("driver bug"))
+              if (batches === 2) return Effect.interrupt
+              return Effect.succeed(inputs)
+            }),
+          maxBatch: 10
+        })
+        const died = yield* Effect.exit(callAll(call, [1, 2]))
+        assert.isTrue(Exit.isFailure(died) && Cause.hasDies(died.cause))
+        const interrupted = yield* Effect.exit(call(3))
+        assert.isTrue(Exit.isFailure(interrupted) && Cause.hasInterruptsOnly(interrupted.cause))
+        assert.deepStrictEqual(yield* callAll(call, [4, 5]), [4, 5])
+      }).pipe(Effect.scoped)
+  )
+
   it.live("a caller interrupted while it waits does not cancel the batch that carries other callers", () =>
     Effect.gen(function* () {
       const batches = recorder({ gated: true })
@@ -126,5 +149,20 @@ describe("Batcher", () => {
         for (const exit of exits) assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
         assert.isTrue(Exit.isFailure(yield* Effect.exit(call(3))))
       })
+  )
+
+  it.effect("a call whose batch was not sent yet when the scope closes is interrupted, and never sent", () =>
+    Effect.gen(function* () {
+      const batches = recorder()
+      const scope = yield* Scope.make()
+      const call = yield* Batcher.make({ run: batches.run, maxBatch: 10 }).pipe(Scope.provide(scope))
+      // Made and closed in the same turn: the flush due at the end of the turn finds the batcher closed.
+      const unsent = yield* Effect.forkChild(call(1), { startImmediately: true })
+      yield* Scope.close(scope, Exit.void)
+      const exit = yield* Fiber.await(unsent)
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      assert.deepStrictEqual(batches.batches, [])
+    })
   )
 })

@@ -2,10 +2,12 @@
 // BudgetWriter, trigger initial / document_added), the import problems and parse status on the document, then the
 // pipeline's next step (enrich). A file the importer rejects fails the job for good at once; everything else may
 // run again after a crash without making a second version. An attempt that stops without a result (cancelled,
-// timed out, shut down, or failed for now) puts the document back to pending, so it never shows a parse that is over.
+// timed out, shut down, or failed for now) puts the document back to pending, so it never shows a parse that is over;
+// unless its import had committed, which makes the document parsed (its version exists).
 import {
   type BudgetVersion,
   type DocumentId,
+  type ImportProblem,
   type JobId,
   ParseDocumentPayload,
   type ProjectId,
@@ -57,24 +59,36 @@ export const makeParseDocument = Effect.gen(function* () {
    * The attempt ended without a result after it marked the document parsing: back to pending, with a line saying why.
    * It runs as the attempt's finalizer and is uninterruptible, so the interrupt that cancels the job cannot cut the
    * write short; if the database does not answer, the document stays parsing until the job runs again.
+   *
+   * With `imported` (the parse got as far as importing its positions), the import may have committed even though its
+   * answer never came (the attempt was cancelled, or timed out, while the reply was on its way): then the document has
+   * its version, and is recorded parsed with the problems found.
    */
-  const stopped = (documentId: DocumentId, cause: Cause.Cause<unknown>, lastAttempt: boolean) =>
-    // A failure in the job's last attempt ends the job failed: so does the document (the job's error says why).
-    (lastAttempt && !Cause.hasInterruptsOnly(cause)
-      ? Effect.as(documents.markFailed(documentId, []), false)
-      : documents.markPending(documentId)
-    ).pipe(
-      Effect.flatMap((changed) =>
-        changed
-          ? Effect.logInfo(
-              Cause.hasInterruptsOnly(cause)
-                ? "parse stopped (the job was cancelled or interrupted); the document is pending again"
-                : "parse attempt failed; the document is pending until the job runs again"
-            )
-          : Effect.void
-      ),
+  const stopped = (
+    document: { readonly id: DocumentId; readonly projectId: ProjectId },
+    cause: Cause.Cause<unknown>,
+    lastAttempt: boolean,
+    imported: { readonly problems: ReadonlyArray<ImportProblem> } | undefined
+  ) =>
+    Effect.gen(function* () {
+      const version = imported === undefined ? null : yield* linkedVersion(document.projectId, document.id)
+      if (version !== null && imported !== undefined) {
+        yield* documents.markParsed(document.id, imported.problems)
+        return yield* Effect.logInfo(`parse stopped after its import committed (version ${version}); document parsed`)
+      }
+      const interrupted = Cause.hasInterruptsOnly(cause)
+      // A failure in the job's last attempt ends the job failed: so does the document (the job's error says why).
+      if (lastAttempt && !interrupted) return yield* Effect.asVoid(documents.markFailed(document.id, []))
+      if (yield* documents.markPending(document.id)) {
+        yield* Effect.logInfo(
+          interrupted
+            ? "parse stopped (the job was cancelled or interrupted); the document is pending again"
+            : "parse attempt failed; the document is pending until the job runs again"
+        )
+      }
+    }).pipe(
       Effect.catch((error) => Effect.logWarning("the stopped parse could not set its document back to pending", error)),
-      Effect.annotateLogs({ documentId }),
+      Effect.annotateLogs({ documentId: document.id }),
       Effect.uninterruptible
     )
 
@@ -104,6 +118,7 @@ export const makeParseDocument = Effect.gen(function* () {
     // Everything from marking the document parsing on: however it ends without a result, `stopped` undoes the mark,
     // unless the document was recorded parsed by then (only the follow-up was left; its version stands).
     let recorded = false
+    let imported: { readonly problems: ReadonlyArray<ImportProblem> } | undefined
     const attempt = Effect.gen(function* () {
       // Uninterruptible: an interrupt that lands while the UPDATE is in flight then finds it finished, and the
       // finalizer below sees the document it marked.
@@ -160,9 +175,10 @@ export const makeParseDocument = Effect.gen(function* () {
       // A version made by an earlier run of this job is the document's version: importing again on a head that has
       // moved on since (an edit) would make a second version and undo the edit.
       const earlier = yield* linkedVersion(projectId, documentId)
-      // Once the import has committed, the document is marked parsed whatever happens: a cancel landing between the
-      // two would leave it pending beside its own version. Only the import itself can be interrupted (which stops the
-      // command if the actor still runs it).
+      // Once the import has answered, the document is marked parsed whatever happens: a cancel landing between the
+      // two would leave it pending beside its own version. Only the import itself can be interrupted: that stops the
+      // command if the actor still runs it, and if it had committed already, `stopped` finds its version.
+      imported = { problems: parsed.problems }
       const { created, version } = yield* Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           let version = earlier
@@ -200,7 +216,9 @@ export const makeParseDocument = Effect.gen(function* () {
       return result
     })
     return yield* attempt.pipe(
-      Effect.onError((cause) => (recorded ? Effect.void : stopped(documentId, cause, job.attempts >= job.maxAttempts)))
+      Effect.onError((cause) =>
+        recorded ? Effect.void : stopped(document, cause, job.attempts >= job.maxAttempts, imported)
+      )
     )
   })
   return processor

@@ -198,6 +198,39 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
       })
   )
 
+  it.effect("a cancel landing after the import committed but before its answer arrived: the document is parsed", () =>
+    Effect.gen(function* () {
+      const { projectId, documentId } = yield* oneLineDocument
+      // The actor commits; the interrupt lands while its answer is on the way.
+      const real = yield* BudgetWriter
+      const answerLost = BudgetWriter.of({
+        ...real,
+        importPositions: (project, input) =>
+          real.importPositions(project, input).pipe(
+            Effect.tap(() =>
+              Effect.withFiber((fiber) => {
+                fiber.interruptUnsafe()
+                return Effect.void
+              })
+            )
+          )
+      })
+      const processor = yield* makeParseDocument.pipe(Effect.provideService(BudgetWriter, answerLost))
+      const run = yield* Effect.forkChild(
+        runProcessor(processor, {
+          id: `parse:${documentId}`,
+          type: "parse_document",
+          projectId,
+          payload: { documentId }
+        })
+      )
+      const exit = yield* Fiber.await(run)
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
+      assert.strictEqual((yield* documentOf(documentId)).parseStatus, "parsed")
+      assert.strictEqual(yield* currentVersion(projectId), 1)
+    })
+  )
+
   it.effect(
     "a failure after the document was recorded parsed, in the job's last attempt, does not mark it failed",
     () =>
