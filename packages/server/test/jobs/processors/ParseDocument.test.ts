@@ -49,6 +49,22 @@ const oneLineDocument = Effect.gen(function* () {
   return { projectId, documentId }
 })
 
+/** Interrupts the fiber it runs in, as cancelling the job does, at that point of the processor. */
+const interruptHere = Effect.withFiber((fiber) => {
+  fiber.interruptUnsafe()
+  return Effect.void
+})
+
+/** Runs parse_document in a fiber of its own, as the runner does (an interrupt is that fiber's); answers its exit. */
+const parseInOwnFiber = (
+  processor: Effect.Success<typeof makeParseDocument>,
+  projectId: ProjectId,
+  documentId: DocumentId
+) =>
+  Effect.forkChild(
+    runProcessor(processor, { id: `parse:${documentId}`, type: "parse_document", projectId, payload: { documentId } })
+  ).pipe(Effect.flatMap(Fiber.await))
+
 const versionsOf = (projectId: ProjectId) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -172,23 +188,10 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
         const real = yield* DocumentRepo
         const interruptedAtRecord = DocumentRepo.of({
           ...real,
-          markParsed: (id, problems) =>
-            Effect.withFiber((fiber) => {
-              fiber.interruptUnsafe()
-              return real.markParsed(id, problems)
-            })
+          markParsed: (id, problems) => Effect.andThen(interruptHere, real.markParsed(id, problems))
         })
         const processor = yield* makeParseDocument.pipe(Effect.provideService(DocumentRepo, interruptedAtRecord))
-        // In a fiber of its own, as the runner runs processors: the interrupt is that fiber's.
-        const run = yield* Effect.forkChild(
-          runProcessor(processor, {
-            id: `parse:${documentId}`,
-            type: "parse_document",
-            projectId,
-            payload: { documentId }
-          })
-        )
-        const exit = yield* Fiber.await(run)
+        const exit = yield* parseInOwnFiber(processor, projectId, documentId)
         assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
         assert.strictEqual((yield* documentOf(documentId)).parseStatus, "parsed")
         assert.deepStrictEqual(
@@ -205,26 +208,10 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
       const real = yield* BudgetWriter
       const answerLost = BudgetWriter.of({
         ...real,
-        importPositions: (project, input) =>
-          real.importPositions(project, input).pipe(
-            Effect.tap(() =>
-              Effect.withFiber((fiber) => {
-                fiber.interruptUnsafe()
-                return Effect.void
-              })
-            )
-          )
+        importPositions: (project, input) => Effect.tap(real.importPositions(project, input), () => interruptHere)
       })
       const processor = yield* makeParseDocument.pipe(Effect.provideService(BudgetWriter, answerLost))
-      const run = yield* Effect.forkChild(
-        runProcessor(processor, {
-          id: `parse:${documentId}`,
-          type: "parse_document",
-          projectId,
-          payload: { documentId }
-        })
-      )
-      const exit = yield* Fiber.await(run)
+      const exit = yield* parseInOwnFiber(processor, projectId, documentId)
       assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
       assert.strictEqual((yield* documentOf(documentId)).parseStatus, "parsed")
       assert.strictEqual(yield* currentVersion(projectId), 1)
