@@ -100,7 +100,8 @@ export class JobQueue extends Context.Service<
     readonly enqueue: (options: EnqueueOptions) => Effect.Effect<Job>
     /**
      * `enqueue` for many jobs: one INSERT and one hand-off per queue, whatever their number; on BullMQ they travel in
-     * packs (BullMQJobs). Answers in input order.
+     * packs (BullMQJobs). Answers in input order. Meant for many short jobs: the jobs of a pack (up to 50) all run in
+     * the worker process that took it, so long jobs that should spread over several workers are enqueued one by one.
      */
     readonly enqueueMany: (options: ReadonlyArray<EnqueueOptions>) => Effect.Effect<ReadonlyArray<Job>>
     /**
