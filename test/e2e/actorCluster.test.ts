@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningProcess, type RunningServer, startServer, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
+import { waitUntil } from "../support/waitUntil.ts"
 
 interface JobRow {
   readonly status: string
@@ -31,16 +32,6 @@ let runtime: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
 
 const sql = <A extends object>(query: (sql: SqlClient.SqlClient) => Effect.Effect<ReadonlyArray<A>, unknown>) =>
   runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, query))
-
-const waitUntil = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 const launchServer = async () => {
   const server = await startServer(env)
