@@ -12,6 +12,7 @@ import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningProcess, type RunningServer, startServer, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
+import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 import { waitUntil } from "../support/waitUntil.ts"
 
@@ -146,16 +147,7 @@ describe("the actor cluster of the production profile", () => {
   it("two servers on one database split the shards between their runners", async () => {
     a = await launchServer()
     b = await launchServer()
-    const registered = await fetch(`${a.url}/api/v1/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        email: `cluster-${crypto.randomUUID()}@example.com`,
-        password: "long enough",
-        fullName: "C"
-      })
-    })
-    token = ((await registered.json()) as { accessToken: string }).accessToken
+    token = (await signUp(a.url)).accessToken
     const ports = [runnerPort(a), runnerPort(b)]
     expect(ports[0]).not.toBe(ports[1])
 

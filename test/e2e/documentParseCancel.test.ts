@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type InProcessServer, startInProcessServer } from "../support/inProcessServer.ts"
 import { type RunningProcess, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
+import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 
 interface Job {
@@ -61,18 +62,8 @@ const feedPipe = async (path: string, bytes: Uint8Array) => {
 
 /** Upload, cancel and retry over HTTP against a server whose blob directory the test can reach. */
 const scenarios = (context: () => { readonly url: string; readonly blobDir: string }) => {
-  const signUp = async () => {
-    const response = await fetch(`${context().url}/api/v1/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        email: `cancel-${crypto.randomUUID()}@example.com`,
-        password: "long enough",
-        fullName: "C"
-      })
-    })
-    expect(response.status).toBe(201)
-    const { accessToken } = (await response.json()) as { accessToken: string }
+  const newAccountWithProject = async () => {
+    const { accessToken } = await signUp(context().url)
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${context().url}${path}`, {
         ...init,
@@ -89,7 +80,7 @@ const scenarios = (context: () => { readonly url: string; readonly blobDir: stri
   }
 
   const session = async () => {
-    const { api, projectId } = await signUp()
+    const { api, projectId } = await newAccountWithProject()
     const upload = async (bytes: Uint8Array<ArrayBuffer>) => {
       const form = new FormData()
       form.append("file", new Blob([bytes]), "rozpočet.csv")
@@ -109,9 +100,16 @@ const scenarios = (context: () => { readonly url: string; readonly blobDir: stri
       }
       return last
     }
+    /** The job once it has ended (completed, failed or cancelled). */
+    const ended = (what: string, id: string) =>
+      until(
+        what,
+        () => job(id),
+        (current) => ["cancelled", "completed", "failed"].includes(current.status)
+      )
     const cancel = (id: string) => api(`/api/v1/jobs/${encodeURIComponent(id)}`, { method: "DELETE" })
     const retry = (id: string) => api(`/api/v1/jobs/${encodeURIComponent(id)}/retry`, { method: "POST" })
-    return { upload, job, document, until, cancel, retry }
+    return { upload, job, document, until, ended, cancel, retry }
   }
 
   /** After a cancel left the document pending: the file back in place, a retry parses it into version 1. */
@@ -126,11 +124,7 @@ const scenarios = (context: () => { readonly url: string; readonly blobDir: stri
     await writeFile(path, bytes)
     const retried = await client.retry(jobId)
     expect(retried.status, await retried.clone().text()).toBe(202)
-    const done = await client.until(
-      "the retried parse",
-      () => client.job(jobId),
-      (job) => ["completed", "failed", "cancelled"].includes(job.status)
-    )
+    const done = await client.ended("the retried parse", jobId)
     expect(done.status).toBe("completed")
     expect(await client.document(documentId)).toMatchObject({ parseStatus: "parsed", versionCreated: 1 })
   }
@@ -158,11 +152,7 @@ const scenarios = (context: () => { readonly url: string; readonly blobDir: stri
     // In-process the cancel interrupts the parse at once; a worker notices it at the parse's next progress report,
     // once its read is done. The pipe is fed either way, so no read is left hanging.
     await feedPipe(path, bytes)
-    const ended = await client.until(
-      "the cancel",
-      () => client.job(job.id),
-      (current) => ["cancelled", "completed", "failed"].includes(current.status)
-    )
+    const ended = await client.ended("the cancel", job.id)
     expect(ended.status).toBe("cancelled")
     // The attempt puts the document back before the runner records the job cancelled.
     expect((await client.document(document.id)).parseStatus).toBe("pending")
@@ -190,11 +180,7 @@ const scenarios = (context: () => { readonly url: string; readonly blobDir: stri
 
     const cancelled = await client.cancel(job.id)
     expect(cancelled.status, await cancelled.clone().text()).toBe(200)
-    const ended = await client.until(
-      "the cancel",
-      () => client.job(job.id),
-      (current) => ["cancelled", "completed", "failed"].includes(current.status)
-    )
+    const ended = await client.ended("the cancel", job.id)
     expect(ended.status).toBe("cancelled")
     expect((await client.document(document.id)).parseStatus).toBe("pending")
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fixturesAvailable, readFixture } from "../support/fixtures.ts"
 import { type InProcessServer, startInProcessServer } from "../support/inProcessServer.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
+import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 
 const UNIXML = "boq/rd-valcha.unixml.xml"
@@ -52,18 +53,8 @@ interface Client {
   readonly fetch: (path: string, init?: RequestInit) => Promise<Response>
 }
 
-const signUp = async (url: string, label: string): Promise<Client> => {
-  const response = await fetch(`${url}/api/v1/auth/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      email: `${label}-${crypto.randomUUID()}@example.com`,
-      password: "long enough",
-      fullName: label
-    })
-  })
-  expect(response.status).toBe(201)
-  const body = (await response.json()) as { accessToken: string; user: { id: string } }
+const newClient = async (url: string, label: string): Promise<Client> => {
+  const body = await signUp(url, label)
   return {
     id: body.user.id,
     fetch: (path, init = {}) => {
@@ -117,9 +108,9 @@ describe("documents (production profile, in-process server, no worker)", () => {
     })
     sql = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(database.url), maxConnections: 1 }))
     ;[owner, viewer, stranger] = await Promise.all([
-      signUp(server.url, "owner"),
-      signUp(server.url, "viewer"),
-      signUp(server.url, "stranger")
+      newClient(server.url, "owner"),
+      newClient(server.url, "viewer"),
+      newClient(server.url, "stranger")
     ])
     const created = await owner.fetch("/api/v1/projects", {
       method: "POST",
@@ -307,7 +298,7 @@ describe("documents (embedded profile)", () => {
   afterAll(() => server?.stop())
 
   it("uploads, finds the same document for the same bytes, and serves them back", async () => {
-    const owner = await signUp(server.url, "embedded")
+    const owner = await newClient(server.url, "embedded")
     const created = await owner.fetch("/api/v1/projects", {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { type RunningProcess, type RunningServer, startServer, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
+import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 import { waitUntil } from "../support/waitUntil.ts"
 
@@ -55,13 +56,7 @@ it("two servers and a worker started together on an empty database all come up, 
     expect(ready).toBe(200)
   }
 
-  const registered = await fetch(`${a.url}/api/v1/auth/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `fresh-${crypto.randomUUID()}@example.com`, password: "long enough", fullName: "F" })
-  })
-  expect(registered.status).toBe(201)
-  const token = ((await registered.json()) as { accessToken: string }).accessToken
+  const token = (await signUp(a.url)).accessToken
   const authorized = { authorization: `Bearer ${token}` }
   const created = await fetch(`${b.url}/api/v1/projects`, {
     method: "POST",

@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type InProcessServer, startInProcessServer } from "../support/inProcessServer.ts"
 import { type RunningProcess, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
+import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 
 interface Job {
@@ -95,16 +96,7 @@ beforeAll(async () => {
     JWT_SECRET: `jobs-e2e-${crypto.randomUUID()}-${crypto.randomUUID()}`
   }
   server = await startInProcessServer(env)
-  const registered = await fetch(`${server.url}/api/v1/auth/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      email: `jobs-prod-${crypto.randomUUID()}@example.com`,
-      password: "long enough",
-      fullName: "P"
-    })
-  })
-  token = ((await registered.json()) as { accessToken: string }).accessToken
+  token = (await signUp(server.url)).accessToken
   projectId = (
     (await api("/api/v1/projects", { method: "POST", body: JSON.stringify({ name: "Crash test" }) })).body as {
       id: ProjectId

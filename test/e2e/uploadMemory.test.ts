@@ -7,6 +7,7 @@ import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
+import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
 
 const MiB = 1024 * 1024
@@ -104,17 +105,7 @@ describe.runIf(process.platform === "linux")("upload memory (production profile,
   })
 
   it("a 200 MiB multipart upload raises the server's peak RSS by less than 100 MB", async () => {
-    const registered = await fetch(`${server.url}/api/v1/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        email: `memory-${crypto.randomUUID()}@example.com`,
-        password: "long enough",
-        fullName: "M"
-      })
-    })
-    expect(registered.status).toBe(201)
-    const { accessToken: token } = (await registered.json()) as { accessToken: string }
+    const { accessToken: token } = await signUp(server.url)
     const created = await fetch(`${server.url}/api/v1/projects`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -13,11 +13,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Queue, Schedule, Stream } from "effect"
 import { type InProcessServer, startInProcessServer } from "../../../test/support/inProcessServer.ts"
+import { signUp } from "../../../test/support/signUp.ts"
 import { ConnectionError } from "../src/ClientErrors.ts"
 import { CostlineAuth } from "../src/CostlineAuth.ts"
 import { CostlineClient, type CostlineClientOptions } from "../src/CostlineClient.ts"
 import { withCostlineErrors } from "../src/toCostlineError.ts"
-import { signUp } from "./signUp.ts"
 import { startTcpProxy } from "./TcpProxy.ts"
 
 let server: InProcessServer

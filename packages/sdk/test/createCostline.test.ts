@@ -3,9 +3,9 @@
 import { Conflict, InvalidRequest, NotFound, type SubscriptionItem, Unauthorized } from "@costline/core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type InProcessServer, startInProcessServer } from "../../../test/support/inProcessServer.ts"
+import { signUp } from "../../../test/support/signUp.ts"
 import { ConnectionError } from "../src/ClientErrors.ts"
 import { type Costline, type CostlineConnection, createCostline } from "../src/createCostline.ts"
-import { signUp } from "./signUp.ts"
 import { startTcpProxy, type TcpProxy } from "./TcpProxy.ts"
 
 let server: InProcessServer

@@ -11,15 +11,25 @@ export interface TotalCheck {
   readonly exceeds: boolean
 }
 
-/** The check with Money's bigints. */
-export const checkTotalExact = (
+/** The inputs of every variant of the check: the position's numbers, the total's rounding step and its printed scale. */
+type CheckTotalWith<Answer> = (
   quantity: Money.Money,
   unitPrice: Money.Money,
   total: Money.Money,
   step: Money.Money,
   totalScale: number,
   tolerance: Money.Money
-): TotalCheck => {
+) => Answer
+
+/** The check with Money's bigints. */
+export const checkTotalExact: CheckTotalWith<TotalCheck> = (
+  quantity,
+  unitPrice,
+  total,
+  step,
+  totalScale,
+  tolerance
+) => {
   const product = Money.multiply(quantity, unitPrice)
   const difference = Money.abs(Money.subtract(product, total))
   return {
@@ -63,14 +73,14 @@ const formatAtLeast = (units: number, scale: number, minScale: number): string |
 }
 
 /** The check in doubles, or undefined when some value would not stay an exact integer below 2^53. */
-const checkTotalSmall = (
-  quantity: Money.Money,
-  unitPrice: Money.Money,
-  total: Money.Money,
-  step: Money.Money,
-  totalScale: number,
-  tolerance: Money.Money
-): TotalCheck | undefined => {
+const checkTotalSmall: CheckTotalWith<TotalCheck | undefined> = (
+  quantity,
+  unitPrice,
+  total,
+  step,
+  totalScale,
+  tolerance
+) => {
   const q = small(quantity)
   const p = small(unitPrice)
   const t = small(total)
@@ -110,13 +120,6 @@ const checkTotalSmall = (
 }
 
 /** The check, exact; fast for the values budgets hold. */
-export const checkTotal = (
-  quantity: Money.Money,
-  unitPrice: Money.Money,
-  total: Money.Money,
-  step: Money.Money,
-  totalScale: number,
-  tolerance: Money.Money
-): TotalCheck =>
+export const checkTotal: CheckTotalWith<TotalCheck> = (quantity, unitPrice, total, step, totalScale, tolerance) =>
   checkTotalSmall(quantity, unitPrice, total, step, totalScale, tolerance) ??
   checkTotalExact(quantity, unitPrice, total, step, totalScale, tolerance)

@@ -1,5 +1,5 @@
-// Fresh accounts on the real server for the SDK tests, made with a plain fetch so the setup does not lean on the SDK
-// under test. Each test signs up its own account, so tests sharing one server do not see each other's projects.
+// Fresh accounts on the real server for tests, made with a plain fetch so the setup does not lean on the SDK or the
+// API under test. Each test signs up its own account, so tests sharing one server do not see each other's projects.
 import type { AuthResponse } from "@costline/core/contracts/User"
 
 export interface Account extends AuthResponse {
@@ -9,7 +9,7 @@ export interface Account extends AuthResponse {
 
 /** Registers a new account with a unique email and returns its tokens and credentials. */
 export const signUp = async (baseUrl: string, fullName = "Jana Nováková"): Promise<Account> => {
-  const email = `sdk-${crypto.randomUUID()}@example.com`
+  const email = `user-${crypto.randomUUID()}@example.com`
   const password = `pw-${crypto.randomUUID()}`
   const response = await fetch(`${baseUrl}/api/v1/auth/register`, {
     method: "POST",
