@@ -4,7 +4,7 @@
 import { Effect, Fiber, Queue, Schedule, Stream } from "effect"
 import type { ProjectId } from "../../packages/core/src/index.ts"
 import { CostlineClient, NotFound, Unauthorized } from "../../packages/sdk/src/index.ts"
-import { signUp } from "../../packages/sdk/test/signUp.ts"
+import { signUp } from "../support/signUp.ts"
 import { startTcpProxy } from "../../packages/sdk/test/TcpProxy.ts"
 import { startServerProcess } from "./serverProcess.ts"
 
