@@ -1,6 +1,6 @@
 // Built-in concrete expert: strength and exposure classes per EN 206, and concrete volumes that have neither
 // formwork nor reinforcement anywhere in their object. Silent on positions with nothing concrete to check.
-import { unitKey } from "../budget/units.ts"
+import { memoUnitKey, unitKey } from "../budget/units.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import {
@@ -147,16 +147,11 @@ const judge = (
 export const concreteExpert = markBuiltIn(
   makeRuleExpert(self.role, self.name, (positions) => {
     const support = supportByObject(positions)
-    const units = new Map<string, string>()
+    const unitOf = memoUnitKey()
     const out: Array<ExpertOpinion> = []
     const fingerprints = fingerprintsOf(positions)
     positions.forEach((p, i) => {
-      let unit = units.get(p.unit)
-      if (unit === undefined) {
-        unit = unitKey(p.unit)
-        units.set(p.unit, unit)
-      }
-      const opinion = judge(p, fingerprints[i]!, textOf(p), unit, support)
+      const opinion = judge(p, fingerprints[i]!, textOf(p), unitOf(p.unit), support)
       if (opinion !== undefined) out.push(opinion)
     })
     return out

@@ -30,8 +30,6 @@ const shortest = (m: Money.Money): string => Money.formatAtLeast(m)
 interface Prepared {
   readonly context: AuditContext
   readonly rounding: RoundingSteps
-  readonly halfTotal: Money.Money
-  readonly halfQuantity: Money.Money
   readonly totalScale: number
   readonly bands: Map<
     ReferencePriceBand,
@@ -46,8 +44,6 @@ const prepare = (context: AuditContext): Prepared => {
   return {
     context,
     rounding,
-    halfTotal: halfOf(rounding.total),
-    halfQuantity: halfOf(rounding.quantity),
     totalScale: Money.normalize(rounding.total).scale,
     bands: new Map(),
     tolerances: new Map()
@@ -102,11 +98,11 @@ const judge = (position: Position, fingerprint: string, run: Prepared): ExpertOp
   }
 
   if (quantity !== undefined && unitPrice !== undefined && total !== undefined) {
-    // totalTolerance(unitPrice, rounding): it depends on the unit price alone, which positions share, so it is
-    // worked out once per written price in a run.
+    // The tolerance depends on the unit price alone, which positions share, so it is worked out once per written
+    // price in a run.
     let tolerance = run.tolerances.get(position.unitPrice)
     if (tolerance === undefined) {
-      const value = Money.add(run.halfTotal, Money.multiply(run.halfQuantity, Money.abs(unitPrice)))
+      const value = totalTolerance(unitPrice, run.rounding)
       tolerance = { value, text: shortest(value) }
       run.tolerances.set(position.unitPrice, tolerance)
     }

@@ -3,7 +3,7 @@
 // Silent on a position when it has no check to apply (no classifier for its code, no usual unit known).
 
 import { Option } from "effect"
-import { unitKey } from "../budget/units.ts"
+import { memoUnitKey, unitKey } from "../budget/units.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import type { AuditContext } from "./AuditContext.ts"
@@ -218,15 +218,7 @@ const judge = (position: Position, fingerprint: string, run: Run): ExpertOpinion
  */
 export const standardsExpert = markBuiltIn(
   makeRuleExpert(self.role, self.name, (positions, context) => {
-    const unitKeys = new Map<string, string>()
-    const cachedUnitKey = (unit: string): string => {
-      let key = unitKeys.get(unit)
-      if (key === undefined) {
-        key = unitKey(unit)
-        unitKeys.set(unit, key)
-      }
-      return key
-    }
+    const cachedUnitKey = memoUnitKey()
     const run: Run = {
       context,
       minLength: context.tskpMinMatchLength ?? defaultTskpMinMatchLength,

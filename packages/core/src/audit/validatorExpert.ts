@@ -1,7 +1,7 @@
 // Built-in validator: the fields every position needs, no negative quantities, no duplicates in a section.
 
 import * as Money from "../budget/Money.ts"
-import { unitKey } from "../budget/units.ts"
+import { memoUnitKey } from "../budget/units.ts"
 import type { ExpertOpinion } from "../contracts/ExpertOpinion.ts"
 import type { Position } from "../contracts/Position.ts"
 import { makeRuleExpert, markBuiltIn } from "./Expert.ts"
@@ -61,15 +61,7 @@ const assignGroups = <K>(
  * When a field holds the separator itself, split keys could differ from joined ones, so every key is built whole.
  */
 const duplicateGroups = (positions: ReadonlyArray<Position>): Array<ReadonlyArray<string> | undefined> => {
-  const units = new Map<string, string>()
-  const unitOf = (unit: string): string => {
-    let key = units.get(unit)
-    if (key === undefined) {
-      key = unitKey(unit)
-      units.set(unit, key)
-    }
-    return key
-  }
+  const unitOf = memoUnitKey()
   const whole = positions.some(
     (p) =>
       p.objectCode.includes(SEP) ||

@@ -79,3 +79,19 @@ export const unitKey = (unit: string): string => {
   const normalized = normalizeUnit(unit)
   return SAME_UNIT[normalized] ?? normalized
 }
+
+/**
+ * `unitKey` remembered per written unit, for one pass over a budget: thousands of positions share a handful of units,
+ * so each is normalized once.
+ */
+export const memoUnitKey = (): ((unit: string) => string) => {
+  const keys = new Map<string, string>()
+  return (unit) => {
+    let key = keys.get(unit)
+    if (key === undefined) {
+      key = unitKey(unit)
+      keys.set(unit, key)
+    }
+    return key
+  }
+}
