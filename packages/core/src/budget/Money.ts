@@ -8,8 +8,6 @@ export interface Money {
   readonly scale: number
 }
 
-const DECIMAL = /^-?\d+(\.\d+)?$/
-
 const POW10: Array<bigint> = []
 /** 10^n as a bigint, cached for the small scales budgets use. */
 export const pow10 = (n: number): bigint => {
@@ -31,9 +29,10 @@ export const zero: Money = make(0n, 0)
 /**
  * Parses a decimal string with a point ("-12.50"); undefined for anything else (commas, exponents, spaces).
  * Up to 15 digits (every quantity, price and total of a budget) are read in one pass into a double, which holds
- * them exactly, and converted once; longer numbers go through the string.
+ * them exactly, and converted once; longer numbers go through the string. `separator` is the decimal separator's
+ * character code: 46 ".", or 44 "," for numbers as Czech budgets write them.
  */
-export const parse = (input: string): Money | undefined => {
+export const parse = (input: string, separator = 46): Money | undefined => {
   const n = input.length
   const negative = input.charCodeAt(0) === 45
   let i = negative ? 1 : 0
@@ -43,14 +42,14 @@ export const parse = (input: string): Money | undefined => {
   for (; i < n; i++) {
     const c = input.charCodeAt(i)
     if (c >= 48 && c <= 57) value = value * 10 + (c - 48)
-    else if (c === 46 && dot < 0 && i > start && i + 1 < n) dot = i
+    else if (c === separator && dot < 0 && i > start && i + 1 < n) dot = i
     else return undefined
   }
   if (i === start) return undefined
   const digits = n - start - (dot < 0 ? 0 : 1)
   const scale = dot < 0 ? 0 : n - dot - 1
   if (digits <= 15) return make(BigInt(negative ? -value : value), scale)
-  if (!DECIMAL.test(input)) return undefined
+  // The scan above accepted only "-", digits and one inner separator: the text is a valid BigInt once it is removed.
   return dot < 0 ? make(BigInt(input), 0) : make(BigInt(input.slice(0, dot) + input.slice(dot + 1)), scale)
 }
 

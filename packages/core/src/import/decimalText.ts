@@ -69,22 +69,11 @@ export const parseNumberText = (raw: string, decimalSeparator: "," | "."): Money
  * separator and more digits ("1234,50" with "," — or "12.5" with "."). Undefined for anything else, which the full
  * reader handles.
  */
-const plainNumber = (text: string, decimalSeparator: "," | "."): Money.Money | undefined => {
-  const n = text.length
-  let i = text.charCodeAt(0) === 45 ? 1 : 0
-  const start = i
-  let dot = -1
-  const separator = decimalSeparator === "," ? 44 : 46
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i)
-    if (c >= 48 && c <= 57) continue
-    if (c === separator && dot < 0 && i > start && i + 1 < n) dot = i
-    else return undefined
-  }
-  if (i === start || n - start > 30) return undefined
-  if (dot < 0) return Money.make(BigInt(text), 0)
-  return Money.make(BigInt(text.slice(0, dot) + text.slice(dot + 1)), n - dot - 1)
-}
+const plainNumber = (text: string, decimalSeparator: "," | "."): Money.Money | undefined =>
+  // More than 30 characters after the sign (a pasted identifier, say) are left to the full reader, which reports them.
+  text.length - (text.charCodeAt(0) === 45 ? 1 : 0) > 30
+    ? undefined
+    : Money.parse(text, decimalSeparator === "," ? 44 : 46)
 
 const parseFormattedNumber = (raw: string, decimalSeparator: "," | "."): Money.Money | undefined => {
   let text = raw.trim().replace(/^−/, "-").replace(currencySuffix, "").replace(spaces, "")
