@@ -8,7 +8,7 @@ import { AppConfig } from "@costline/server/config/AppConfig"
 import * as Database from "@costline/server/database/Database"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import * as BullMQProducer from "@costline/server/jobs/BullMQProducer"
+import type { Producer } from "@costline/server/jobs/BullMQProducer"
 import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { JobRunner } from "@costline/server/jobs/JobRunner"
@@ -40,7 +40,7 @@ export const workerServices = (config: WorkerConfig) => {
 }
 
 /** Re-hands unfinished jobs nobody touched for `afterMs`; BullMQ ignores the ones it still holds. */
-const sweep = (producer: BullMQProducer.Producer, afterMs: number) =>
+const sweep = (producer: Producer, afterMs: number) =>
   Effect.gen(function* () {
     const repo = yield* JobRepo
     const stale = yield* repo.listStale(afterMs, SWEEP_BATCH)
@@ -92,8 +92,7 @@ export const run = (config: WorkerConfig) =>
     )
     yield* workers.ready
     if (config.sweepMs > 0) {
-      const producer = yield* BullMQProducer.makeProducer()
-      yield* sweep(producer, config.sweepAfterMs).pipe(
+      yield* sweep(workers.producer, config.sweepAfterMs).pipe(
         Effect.tap((count) =>
           count > 0 ? Effect.logInfo(`re-handed ${count} unfinished jobs to BullMQ`) : Effect.void
         ),

@@ -23,8 +23,11 @@ export interface Producer {
   readonly remove: (record: JobRecord) => Effect.Effect<void>
   /** Tells every worker to interrupt the job if it runs it. */
   readonly publishCancel: (jobId: JobId) => Effect.Effect<void>
-  /** A job of a pack to be retried: queued alone on `queue`, to start after `delayMs` (its backoff). */
-  readonly addAloneLater: (job: Job, queue: JobQueueName, priority: number, delayMs: number) => Effect.Effect<void>
+  /**
+   * A job of a pack to be retried: queued alone on `queue`, to start after its backoff (BullMQ's exponential one: the
+   * first retry after `backoff`, then doubling with each attempt).
+   */
+  readonly addAloneLater: (job: Job, queue: JobQueueName, priority: number) => Effect.Effect<void>
 }
 
 export const makeProducer = Effect.fnUntraced(function* (
@@ -161,16 +164,12 @@ export const makeProducer = Effect.fnUntraced(function* (
     )
   })
 
-  const addAloneLater = Effect.fn("BullMQ.addAloneLater")(function* (
-    job: Job,
-    queue: JobQueueName,
-    priority: number,
-    delayMs: number
-  ) {
+  const addAloneLater = Effect.fn("BullMQ.addAloneLater")(function* (job: Job, queue: JobQueueName, priority: number) {
     const alone = aloneJob(job, priority)
     const target = queues.get(queue) ?? queues.get("default")!
+    const delay = Math.round(backoffMs * 2 ** Math.max(0, job.attempts - 1))
     yield* Effect.tryPromise({
-      try: () => target.add(alone.name, alone.data, { ...alone.opts, delay: Math.max(0, Math.round(delayMs)) }),
+      try: () => target.add(alone.name, alone.data, { ...alone.opts, delay }),
       catch: redisFailure(`queue job ${job.id} again for its retry`)
     }).pipe(Effect.orDie)
   })

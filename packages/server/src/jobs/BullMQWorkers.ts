@@ -7,7 +7,7 @@ import { type Job as BullJob, DelayedError, UnrecoverableError, WaitingError, Wo
 import { Cause, Clock, Duration, Effect, Queue as EffectQueue, Exit, FiberSet, type Scope } from "effect"
 import { Redis } from "../redis/Redis.ts"
 import { cancelChannel, decodeEnvelope, decodeJobId, type Envelope, queueNames } from "./BullMQJobs.ts"
-import { makeProducer } from "./BullMQProducer.ts"
+import { makeProducer, type Producer } from "./BullMQProducer.ts"
 import type { Delivery, JobRunOutcome } from "./JobRunner.ts"
 
 export interface WorkersOptions {
@@ -35,6 +35,8 @@ export interface WorkersOptions {
 export interface Workers {
   /** Resolves once every worker's Redis connections are up. */
   readonly ready: Effect.Effect<void>
+  /** The workers' own producer (their queues, their backoff), for whatever else the process hands to BullMQ. */
+  readonly producer: Producer
 }
 
 type Directive =
@@ -110,9 +112,8 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
   const workers: Array<Worker<Envelope>> = []
   const lockDuration = Duration.toMillis(Duration.fromInputUnsafe(options.lockDuration ?? "30 seconds"))
   const retryDelay = Duration.toMillis(Duration.fromInputUnsafe(options.unrecordedRetryDelay ?? "1 second"))
-  const backoffMs = Duration.toMillis(Duration.fromInputUnsafe(options.backoff ?? "1 second"))
   // Retries of jobs that leave their pack are queued alone from here.
-  const producer = yield* makeProducer({ backoff: Duration.millis(backoffMs) })
+  const producer = yield* makeProducer({ backoff: options.backoff })
   // Set when shutdown begins: jobs of held packs (or alone) that have not started yet are handed back, not started.
   let closing = false
   // Set when shutdown gives up waiting: an attempt that then ends by interruption goes back to the wait list.
@@ -156,16 +157,11 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
         ids,
         (jobId) =>
           runJob(jobId, job.id ?? null).pipe(
-            // Queued alone at once, not when the whole pack is done: BullMQ's exponential backoff, first after
-            // `backoff`, then doubling. Should Redis not take it, the pack is retried and the job with it.
+            // Queued alone at once, not when the whole pack is done, after its backoff. Should Redis not take it,
+            // the pack is retried and the job with it.
             Effect.tap((outcome) =>
               outcome._tag === "RetryLater"
-                ? producer.addAloneLater(
-                    outcome.job,
-                    name,
-                    job.opts.priority ?? 0,
-                    backoffMs * 2 ** Math.max(0, outcome.job.attempts - 1)
-                  )
+                ? producer.addAloneLater(outcome.job, name, job.opts.priority ?? 0)
                 : Effect.void
             ),
             Effect.exit,
@@ -289,6 +285,7 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
   )
 
   return {
+    producer,
     ready: Effect.tryPromise(() => Promise.all(workers.map((worker) => worker.waitUntilReady()))).pipe(
       Effect.orDie,
       Effect.asVoid
