@@ -4,8 +4,8 @@
 import { Effect, Fiber, Queue, Schedule, Stream } from "effect"
 import type { ProjectId } from "../../packages/core/src/index.ts"
 import { CostlineClient, NotFound, Unauthorized } from "../../packages/sdk/src/index.ts"
-import { signUp } from "../support/signUp.ts"
 import { startTcpProxy } from "../../packages/sdk/test/TcpProxy.ts"
+import { signUp } from "../support/signUp.ts"
 import { startServerProcess } from "./serverProcess.ts"
 
 const assert = (condition: unknown, message: string): void => {

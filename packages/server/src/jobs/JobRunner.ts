@@ -120,11 +120,9 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
   const processors = yield* JobProcessors
   const events = yield* ProjectEventLog
   const sql = yield* SqlClient.SqlClient
-  // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis).
-  const running = new Map<
-    JobId,
-    { readonly stop: (reason: StopReason) => Effect.Effect<void>; readonly deadline: number }
-  >()
+  // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis; Infinity
+  // once it has been told to stop, so that it is told once however long it takes to end).
+  const running = new Map<JobId, { readonly stop: (reason: StopReason) => Effect.Effect<void>; deadline: number }>()
 
   // One timer for all attempts instead of one per attempt: a tick a quarter of the shortest limit apart (10 ms to
   // 1 s) stops the attempts past their deadline, so a limit is kept to within that tick.
@@ -132,7 +130,9 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
   yield* Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     for (const attempt of running.values()) {
-      if (attempt.deadline <= now) yield* Effect.forkDetach(attempt.stop("timeout"))
+      if (attempt.deadline > now) continue
+      attempt.deadline = Number.POSITIVE_INFINITY
+      yield* Effect.forkDetach(attempt.stop("timeout"))
     }
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 

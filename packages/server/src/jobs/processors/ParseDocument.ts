@@ -116,8 +116,20 @@ export const makeParseDocument = Effect.gen(function* () {
       })
     }
     // Everything from marking the document parsing on: however it ends without a result, `stopped` undoes the mark,
-    // unless the document was recorded parsed by then (only the follow-up was left; its version stands).
-    let recorded = false
+    // unless the document's outcome was written by then: parsed (only the follow-up was left; its version stands), or
+    // failed for good.
+    let settled = false
+    /** The file cannot become a version on any attempt: the document is failed, and so is the job, at once. */
+    const failForGood = (message: string) =>
+      documents.markFailed(documentId, []).pipe(
+        retryOnSqlError("recording the failure"),
+        Effect.andThen(
+          Effect.suspend(() => {
+            settled = true
+            return Effect.fail(new PermanentJobFailure({ message }))
+          })
+        )
+      )
     let imported: { readonly problems: ReadonlyArray<ImportProblem> } | undefined
     const attempt = Effect.gen(function* () {
       // Uninterruptible: an interrupt that lands while the UPDATE is in flight then finds it finished, and the
@@ -148,26 +160,16 @@ export const makeParseDocument = Effect.gen(function* () {
           )
         )
       if (Option.isNone(bytes)) {
-        yield* documents.markFailed(documentId, []).pipe(retryOnSqlError("recording the failure"))
-        return yield* new PermanentJobFailure({
-          message: `the stored file of document ${documentId} ("${document.fileName}") is missing; upload it again`
-        })
+        return yield* failForGood(
+          `the stored file of document ${documentId} ("${document.fileName}") is missing; upload it again`
+        )
       }
 
       yield* progress(2, 0.15, `parsing ${document.fileName} (${bytes.value.byteLength} bytes)`)
       const parsed = yield* parseBudget(bytes.value, { fileName: document.fileName }).pipe(
         Effect.catchTag("ImportError", (error) =>
-          // Bad input: the same bytes fail the same way on every attempt, so the job fails at once.
-          documents.markFailed(documentId, []).pipe(
-            retryOnSqlError("recording the failure"),
-            Effect.andThen(
-              Effect.fail(
-                new PermanentJobFailure({
-                  message: `"${document.fileName}" could not be imported (${error.reason}): ${error.message}`
-                })
-              )
-            )
-          )
+          // Bad input: the same bytes fail the same way on every attempt.
+          failForGood(`"${document.fileName}" could not be imported (${error.reason}): ${error.message}`)
         )
       )
 
@@ -199,7 +201,7 @@ export const makeParseDocument = Effect.gen(function* () {
             version = created?.version ?? (yield* linkedVersion(projectId, documentId))
           }
           yield* documents.markParsed(documentId, parsed.problems).pipe(retryOnSqlError("recording the parse result"))
-          recorded = true
+          settled = true
           return { created, version }
         })
       )
@@ -217,7 +219,7 @@ export const makeParseDocument = Effect.gen(function* () {
     })
     return yield* attempt.pipe(
       Effect.onError((cause) =>
-        recorded ? Effect.void : stopped(document, cause, job.attempts >= job.maxAttempts, imported)
+        settled ? Effect.void : stopped(document, cause, job.attempts >= job.maxAttempts, imported)
       )
     )
   })
