@@ -4,31 +4,20 @@
 // fault cut through a TCP proxy: the delivery waits without using up an attempt and completes once the database is back.
 import type { JobId } from "@costline/core"
 import * as Database from "@costline/server/database/Database"
-import { EventBus } from "@costline/server/events/EventBus"
-import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
 import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
-import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { PermanentJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
-import { JobProcessors } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
-import { JobRunner } from "@costline/server/jobs/JobRunner"
 import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Layer, Redacted } from "effect"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
 import { startTcpProxy } from "../../../../test/support/tcpProxy.ts"
+import { bullmqInfrastructure, bullmqWorkers, Events } from "./bullmqFixture.ts"
 import { awaitJob, insertProject, journal } from "./jobFixtures.ts"
-import { testRedis, uniquePrefix } from "./redisFixture.ts"
 
-const Events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
-
-const Infrastructure = Layer.mergeAll(
-  JobRepo.layer,
-  Events,
-  JobQueue.layerBullMQWith({ backoff: "100 millis" }).pipe(Layer.provide(JobRepo.layer), Layer.provide(Events))
-).pipe(Layer.provideMerge(testRedis(uniquePrefix("guarantees"))), Layer.provideMerge(TestDatabase.layerMigrated))
+const Infrastructure = bullmqInfrastructure("guarantees", "100 millis")
 
 interface WorkerOptions {
   /** Whether cancel requests on the pub/sub channel reach the runner (as in the worker process). */
@@ -37,21 +26,16 @@ interface WorkerOptions {
 }
 
 /** BullMQ workers on all three queues for the test's duration, with the given processors. */
-const workers = (extra: ProcessorRegistry, options: WorkerOptions = {}) =>
-  Layer.effectDiscard(
-    Effect.gen(function* () {
-      const runner = yield* JobRunner
-      const concurrency = options.concurrency ?? 2
-      const started = yield* BullMQWorkers.runWorkers(runner.run, {
-        backoff: "100 millis",
-        concurrency: { high: concurrency, default: concurrency, low: concurrency },
-        shutdownTimeout: "2 seconds",
-        unrecordedRetryDelay: "200 millis",
-        onCancel: options.listen === false ? undefined : runner.cancel
-      })
-      yield* started.ready
-    })
-  ).pipe(Layer.provide(JobRunner.layerWith({})), Layer.provide(JobProcessors.layerWith(extra)))
+const workers = (extra: ProcessorRegistry, options: WorkerOptions = {}) => {
+  const concurrency = options.concurrency ?? 2
+  return bullmqWorkers(extra, {
+    backoff: "100 millis",
+    concurrency: { high: concurrency, default: concurrency, low: concurrency },
+    shutdownTimeout: "2 seconds",
+    unrecordedRetryDelay: "200 millis",
+    listen: options.listen !== false
+  })
+}
 
 const bullState = (jobId: JobId, queue: "high" | "default" | "low") =>
   Effect.gen(function* () {

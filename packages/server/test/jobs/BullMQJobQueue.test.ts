@@ -1,44 +1,22 @@
 // The production path against real PostgreSQL and Redis: JobQueue.layerBullMQ enqueues, BullMQ workers started through
 // the adapter run the jobs with JobRunner; retries follow the processors' typed failures.
 import type { JobId } from "@costline/core"
-import { EventBus } from "@costline/server/events/EventBus"
-import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
 import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
-import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { PermanentJobFailure, RetryableJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
-import { JobProcessors } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
-import { JobRunner } from "@costline/server/jobs/JobRunner"
 import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Deferred, type Duration, Effect, Layer, Option } from "effect"
-import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
+import { bullmqInfrastructure, bullmqWorkers } from "./bullmqFixture.ts"
 import { awaitJob, insertPositions, insertProject, journal } from "./jobFixtures.ts"
-import { testRedis, uniquePrefix } from "./redisFixture.ts"
 
-const Events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
-
-const Infrastructure = Layer.mergeAll(
-  JobRepo.layer,
-  Events,
-  JobQueue.layerBullMQWith({ backoff: "200 millis" }).pipe(Layer.provide(JobRepo.layer), Layer.provide(Events))
-).pipe(Layer.provideMerge(testRedis(uniquePrefix("bullmq"))), Layer.provideMerge(TestDatabase.layerMigrated))
+const Infrastructure = bullmqInfrastructure("bullmq", "200 millis")
 
 /** BullMQ workers on all three queues for the test's duration, running jobs with the given extra processors. */
 const workers = (extra: ProcessorRegistry = {}, shutdownTimeout: Duration.Input = "5 seconds") =>
-  Layer.effectDiscard(
-    Effect.gen(function* () {
-      const runner = yield* JobRunner
-      const started = yield* BullMQWorkers.runWorkers(runner.run, {
-        backoff: "200 millis",
-        concurrency: { high: 1, default: 2, low: 1 },
-        shutdownTimeout
-      })
-      yield* started.ready
-    })
-  ).pipe(Layer.provide(JobRunner.layer), Layer.provide(JobProcessors.layerWith(extra)))
+  bullmqWorkers(extra, { backoff: "200 millis", concurrency: { high: 1, default: 2, low: 1 }, shutdownTimeout })
 
 layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("JobQueue.layerBullMQ", (it) => {
   it.effect("runs recalculate_budget through BullMQ: completed row, events in seq order, only the id in Redis", () =>

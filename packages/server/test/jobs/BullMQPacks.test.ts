@@ -2,10 +2,7 @@
 // of a pack still runs exactly once with its own row, a job of a pack that fails transiently is retried alone, a
 // cancelled job of a waiting pack never starts, and a pack whose hand-off was lost is handed again under the same id.
 import type { JobId } from "@costline/core"
-import { EventBus } from "@costline/server/events/EventBus"
-import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
 import * as BullMQProducer from "@costline/server/jobs/BullMQProducer"
-import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { RetryableJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobProcessors } from "@costline/server/jobs/JobProcessors"
@@ -16,31 +13,21 @@ import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql"
-import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
+import { bullmqInfrastructure, bullmqWorkers } from "./bullmqFixture.ts"
 import { awaitJob } from "./jobFixtures.ts"
-import { testRedis, uniquePrefix } from "./redisFixture.ts"
 
-const Events = ProjectEventLog.layer.pipe(Layer.provide(EventBus.layerRedis))
-
-const Infrastructure = Layer.mergeAll(
-  JobRepo.layer,
-  Events,
-  JobQueue.layerBullMQWith({ backoff: "100 millis" }).pipe(Layer.provide(JobRepo.layer), Layer.provide(Events))
-).pipe(Layer.provideMerge(testRedis(uniquePrefix("packs"))), Layer.provideMerge(TestDatabase.layerMigrated))
+const Infrastructure = bullmqInfrastructure("packs", "100 millis")
 
 /** BullMQ workers on all three queues, running export_budget with `processor`. */
 const workers = (processor: NonNullable<ProcessorRegistry["export_budget"]>, concurrency = 4) =>
-  Layer.effectDiscard(
-    Effect.gen(function* () {
-      const runner = yield* JobRunner
-      const started = yield* BullMQWorkers.runWorkers(runner.run, {
-        backoff: "100 millis",
-        concurrency: { high: concurrency, default: concurrency, low: concurrency },
-        shutdownTimeout: "5 seconds"
-      })
-      yield* started.ready
-    })
-  ).pipe(Layer.provide(JobRunner.layerWith({})), Layer.provide(JobProcessors.layerWith({ export_budget: processor })))
+  bullmqWorkers(
+    { export_budget: processor },
+    {
+      backoff: "100 millis",
+      concurrency: { high: concurrency, default: concurrency, low: concurrency },
+      shutdownTimeout: "5 seconds"
+    }
+  )
 
 /** Counts the runs of each job id. */
 const counting = (runs: Map<string, number>) => (context: { readonly job: { readonly id: string } }) =>
