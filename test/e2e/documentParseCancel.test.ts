@@ -16,6 +16,7 @@ import { type RunningProcess, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
 import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
+import { readUntil } from "../support/waitUntil.ts"
 
 interface Job {
   readonly id: string
@@ -90,16 +91,8 @@ const scenarios = (context: () => { readonly url: string; readonly blobDir: stri
     }
     const job = async (id: string) => (await (await api(`/api/v1/jobs/${encodeURIComponent(id)}`)).json()) as Job
     const document = async (id: string) => (await (await api(`/api/v1/documents/${id}`)).json()) as Document
-    const until = async <A>(what: string, read: () => Promise<A>, done: (value: A) => boolean, ms = 30_000) => {
-      const deadline = Date.now() + ms
-      let last = await read()
-      while (!done(last)) {
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms; last ${JSON.stringify(last)}`)
-        await sleep(50)
-        last = await read()
-      }
-      return last
-    }
+    const until = <A>(what: string, read: () => Promise<A>, done: (value: A) => boolean, ms = 30_000) =>
+      readUntil(what, read, done, { timeoutMs: ms, intervalMs: 50 })
     /** The job once it has ended (completed, failed or cancelled). */
     const ended = (what: string, id: string) =>
       until(

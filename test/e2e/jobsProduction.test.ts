@@ -24,6 +24,7 @@ import { type RunningProcess, startWorker } from "../support/processes.ts"
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from "../support/redisKeys.ts"
 import { signUp } from "../support/signUp.ts"
 import { createTestDatabase, type TestDatabaseHandle } from "../support/TestDatabase.ts"
+import { readUntil } from "../support/waitUntil.ts"
 
 interface Job {
   readonly id: string
@@ -52,15 +53,13 @@ const api = async (path: string, init: RequestInit = {}) => {
 }
 
 const waitFor = async (jobId: string, done: (job: Job) => boolean, ms = 30_000) => {
-  const deadline = Date.now() + ms
-  let last: unknown
-  while (Date.now() < deadline) {
-    const response = await api(`/api/v1/jobs/${jobId}`)
-    last = response.body
-    if (response.status === 200 && done(response.body as Job)) return response.body as Job
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`job ${jobId}: condition not met within ${ms} ms; last ${JSON.stringify(last)}`)
+  const response = await readUntil(
+    `job ${jobId}`,
+    () => api(`/api/v1/jobs/${jobId}`),
+    (current) => current.status === 200 && done(current.body as Job),
+    { timeoutMs: ms, intervalMs: 50 }
+  )
+  return response.body as Job
 }
 
 const launchWorker = async (extra: Record<string, string>) => {
