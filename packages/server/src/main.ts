@@ -1,19 +1,13 @@
 // `npm start`: the Costline server. Reads the environment, picks the profile, serves until SIGTERM/SIGINT.
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, References, Runtime } from "effect"
+import { Cause, Effect, Exit, Layer, Runtime } from "effect"
 import { parseConfig } from "./config/AppConfig.ts"
-import { jsonLogs, logLevelOf } from "./config/logging.ts"
+import { processObservability } from "./config/logging.ts"
 import { serverLayer } from "./ServerLayer.ts"
 
 const program = Effect.gen(function* () {
   const config = yield* parseConfig(process.env)
-  return yield* Layer.launch(serverLayer(config)).pipe(
-    Effect.provide(jsonLogs),
-    Effect.provideService(References.MinimumLogLevel, logLevelOf(config.logLevel)),
-    // No tracer is installed (nothing exports spans), so the spans of every Effect.fn and SQL statement would be built
-    // and dropped on each request: about 15% of a small request's CPU time. Whoever adds an exporter turns this on.
-    Effect.provideService(References.TracerEnabled, false)
-  )
+  return yield* Layer.launch(serverLayer(config)).pipe(processObservability(config.logLevel))
 }).pipe(
   Effect.catchTags({
     ConfigInvalid: (error) =>

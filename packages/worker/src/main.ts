@@ -1,8 +1,8 @@
 // `npm run worker`: runs background jobs from the BullMQ queues high/default/low until SIGTERM/SIGINT, then shuts
 // down gracefully and exits 0. Needs DATABASE_URL and REDIS_URL.
-import { jsonLogs, logLevelOf } from "@costline/server/config/logging"
+import { processObservability } from "@costline/server/config/logging"
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, References, Runtime } from "effect"
+import { Cause, Effect, Exit, Runtime } from "effect"
 import * as Worker from "./Worker.ts"
 import { parseWorkerConfig } from "./WorkerConfig.ts"
 
@@ -15,13 +15,7 @@ const stop = (code: number) => (error: { readonly message: string }) =>
 
 const program = Effect.gen(function* () {
   const config = yield* parseWorkerConfig(process.env)
-  return yield* Worker.run(config).pipe(
-    Effect.provide(jsonLogs),
-    Effect.provideService(References.MinimumLogLevel, logLevelOf(config.app.logLevel)),
-    // No tracer is installed, so the span of every Effect.fn and SQL statement would be built and dropped, several for
-    // each job. Whoever adds an exporter turns this on.
-    Effect.provideService(References.TracerEnabled, false)
-  )
+  return yield* Worker.run(config).pipe(processObservability(config.app.logLevel))
 }).pipe(
   Effect.catchTags({
     // 78 = EX_CONFIG, as the server uses.

@@ -1,6 +1,6 @@
 // How both processes log: LOG_LEVEL mapped to Effect log levels, and one JSON line per entry on stdout, written in
 // batches.
-import { Effect, type LogLevel as EffectLogLevel, Formatter, type Layer, Logger } from "effect"
+import { Effect, type LogLevel as EffectLogLevel, Formatter, type Layer, Logger, References } from "effect"
 import type { LogLevel } from "./AppConfig.ts"
 
 const LEVELS: Record<LogLevel, EffectLogLevel.LogLevel> = {
@@ -64,3 +64,18 @@ export const batchedJsonLogger = (write: (text: string) => void) =>
 
 /** The loggers of the server and worker processes: JSON lines on stdout. */
 export const jsonLogs: Layer.Layer<never> = Logger.layer([batchedJsonLogger((text) => process.stdout.write(text))])
+
+/**
+ * How the server and worker processes run their program: JSON logs from `logLevel` up, and no tracing. No tracer is
+ * installed (nothing exports spans), so the spans of every Effect.fn and SQL statement would be built and dropped, on
+ * each request and several times for each job: about 15% of a small request's CPU time. Whoever adds an exporter
+ * turns it on here.
+ */
+export const processObservability =
+  (logLevel: LogLevel) =>
+  <A, E, R>(program: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    program.pipe(
+      Effect.provide(jsonLogs),
+      Effect.provideService(References.MinimumLogLevel, logLevelOf(logLevel)),
+      Effect.provideService(References.TracerEnabled, false)
+    )
