@@ -1,7 +1,8 @@
 // What a job processor is: an Effect function from the job's context to a JSON result, or a typed JobFailure.
 // Processors do not know which runner (BullMQ worker or the in-process queue) calls them, nor how often.
 import type { Job } from "@costline/core"
-import type { Effect } from "effect"
+import type { Cause, Effect } from "effect"
+import type { JobAfter } from "./AttemptEnd.ts"
 import type { JobFailure } from "./JobFailure.ts"
 
 export interface ProgressUpdate {
@@ -20,6 +21,12 @@ export interface JobContext {
   readonly payload: unknown
   /** Writes the progress to the job's row and, for a project job, journals a JobProgress event. */
   readonly reportProgress: (update: ProgressUpdate) => Effect.Effect<void>
+  /**
+   * What becomes of the job should this attempt end now with `cause`, as the runner will record it: queued again (a
+   * retry, or resumed after a shutdown), taken over (another attempt owns it: write nothing), failed for good, or
+   * cancelled. A processor that keeps state of its own beside the job settles it by this, in its finalizer.
+   */
+  readonly jobAfter: (cause: Cause.Cause<JobFailure>) => JobAfter
 }
 
 /**

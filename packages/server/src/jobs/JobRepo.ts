@@ -108,8 +108,9 @@ export class JobRepo extends Context.Service<
     /** An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail). */
     readonly release: (id: JobId, attempt: number) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
-     * A running job whose cancel was asked for ends `cancelled`. With `attempt`, only while that attempt owns it;
-     * without, whichever attempt does (a job whose worker died after the cancel request).
+     * A job whose cancel was asked for ends `cancelled`. With `attempt`, only while that attempt runs it; without,
+     * whatever attempt last ran it: a job whose worker died after the cancel request, or one queued again (retried or
+     * released at a shutdown) after it.
      */
     readonly markCancelled: (id: JobId, attempt: number | null) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
@@ -334,8 +335,11 @@ export class JobRepo extends Context.Service<
             UPDATE background_jobs
             SET status = 'cancelled', cancel_requested = true, message = 'cancelled', finished_at = now(),
               updated_at = now()
-            WHERE id = ${id} AND status = 'running'
-              AND ${attempt === null ? sql`cancel_requested` : sql`attempts = ${attempt}`}
+            WHERE id = ${id} AND ${
+              attempt === null
+                ? sql`status IN ('queued', 'running') AND cancel_requested`
+                : sql`status = 'running' AND attempts = ${attempt}`
+            }
             RETURNING ${select}`
         )
       })

@@ -7,13 +7,14 @@ import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Sc
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
+import { attemptEnd, jobAfter, type StopReason } from "./AttemptEnd.ts"
 import * as Batcher from "./Batcher.ts"
 import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
 import type { JobContext } from "./JobProcessor.ts"
 import { JobProcessors } from "./JobProcessors.ts"
 import * as JobProgressReporter from "./JobProgressReporter.ts"
 import { type Completion, type JobRecord, JobRepo, type JobStart, type StoredJobError } from "./JobRepo.ts"
-import { defaultJobTimeouts, type JobTimeouts, jobTimeoutsFromConfig, timeoutVariable } from "./JobTimeouts.ts"
+import { defaultJobTimeouts, type JobTimeouts, jobTimeoutsFromConfig } from "./JobTimeouts.ts"
 
 /** What the runner tells whoever schedules jobs; the BullMQ adapter maps it to return / retry / UnrecoverableError. */
 export type JobRunOutcome =
@@ -44,29 +45,6 @@ export interface JobRunnerOptions {
   /** Progress writes (JobProgress events) of one job in any one-second window; default 10. */
   readonly progressPerSecond?: number | undefined
 }
-
-type StopReason = "cancelled" | "lost" | "timeout"
-
-// A defect is a bug or an unexpected error from a library; like a thrown error in BullMQ it is retried while attempts
-// are left. Only its message is kept: stack traces and SQL never reach the job's error, which users see.
-const defectError = (defect: unknown): StoredJobError => ({
-  message: defect instanceof Error && defect.message !== "" ? defect.message : "the job failed unexpectedly",
-  retryable: true
-})
-
-const failureError = (failure: JobFailure): StoredJobError => ({
-  message: failure.message,
-  retryable: failure._tag === "RetryableJobFailure"
-})
-
-/** A first timeout may be bad luck (a busy database); a second one in a row means the job cannot finish in time. */
-const timeoutError = (record: JobRecord, limit: Duration.Duration): StoredJobError => ({
-  message: `the job ran longer than its limit of ${Duration.format(limit)} and was stopped; ${
-    record.errorCode === "timeout" ? "it timed out twice, so it is not retried" : "it will be tried once more"
-  } (the limit is ${timeoutVariable(record.job.type)})`,
-  retryable: record.errorCode !== "timeout",
-  code: "timeout"
-})
 
 /** Status-write batches of each kind running at once (see `markRunning` below). */
 const BATCHES_IN_FLIGHT = 4
@@ -189,7 +167,9 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     const { job, cancelRequested, handoff } = existing.value
     // A stale delivery (the job left this pack to be retried alone, or the other way round): the job is not its to end.
     if (handoff !== carrier) return skipped(jobId, "delivered by a BullMQ job that no longer carries it")
-    if (job.status === "running" && cancelRequested) {
+    // Its cancel was asked for while an attempt ran, and that attempt ended without seeing it: its worker died, or
+    // it failed (or was cut off by a shutdown) and was queued again. No attempt may start now, so it ends here.
+    if ((job.status === "running" || job.status === "queued") && cancelRequested) {
       const written = yield* withEvent(repo.markCancelled(jobId, null), (job) => ({ _tag: "JobCancelled", job }))
       yield* Effect.logInfo("job cancelled (its previous attempt ended without finishing)")
       return cancelled(written, jobId)
@@ -269,7 +249,13 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
               Effect.catch((error) => Effect.logWarning("progress not recorded", error).pipe(Effect.as("ok" as const)))
             )
       })
-    const context: JobContext = { job, payload, reportProgress: (update) => reporterOf().report(update) }
+    const limit = timeouts[job.type] ?? defaultJobTimeouts.recalculate_budget
+    const context: JobContext = {
+      job,
+      payload,
+      reportProgress: (update) => reporterOf().report(update),
+      jobAfter: (cause) => jobAfter(attemptEnd(record, limit, stopReason, cause))
+    }
 
     const processor = processors.get(job.type)
     const body = Option.isNone(processor)
@@ -279,7 +265,6 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
           })
         )
       : processor.value(context)
-    const limit = timeouts[job.type] ?? defaultJobTimeouts.recalculate_budget
 
     const exit = yield* Effect.gen(function* () {
       // Started in this fiber's turn rather than in a later one of the scheduler: a job that was just marked running
@@ -311,7 +296,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       // Stopped by a shutdown (not by its own failure): the processor is stopped first, then the job is queued
       // again without counting the attempt, so the next process resumes it.
       Effect.onInterrupt(() =>
-        (fiber === undefined ? Effect.void : Fiber.interrupt(fiber)).pipe(
+        stop("shutdown", true).pipe(
           Effect.andThen(repo.release(jobId, attempt)),
           Effect.tap(() => Effect.logInfo("job interrupted by shutdown; released to the queue")),
           Effect.ignore
@@ -331,48 +316,38 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       return { _tag: "Completed", job: written.value } as const
     }
 
-    let error: StoredJobError
-    if (Cause.hasInterruptsOnly(exit.cause)) {
-      switch (stopReason) {
-        case "cancelled": {
-          const written = yield* withEvent(repo.markCancelled(jobId, attempt), (job) => ({ _tag: "JobCancelled", job }))
-          yield* Effect.logInfo(`job cancelled while running (${yield* took})`)
-          return cancelled(written, jobId)
-        }
-        case "lost":
-          yield* Effect.logWarning(`job attempt abandoned: ${LOST}`)
-          return skipped(jobId, LOST)
-        case "timeout":
-          error = timeoutError(record, limit)
-          break
-        default:
-          error = { message: "the job was interrupted unexpectedly", retryable: true }
+    const end = attemptEnd(record, limit, stopReason, exit.cause)
+    if (!Cause.hasInterruptsOnly(exit.cause) && Option.isNone(Cause.findErrorOption(exit.cause))) {
+      yield* Effect.logError("job processor died", Cause.squash(exit.cause))
+    }
+    switch (end._tag) {
+      case "Cancelled": {
+        const written = yield* withEvent(repo.markCancelled(jobId, attempt), (job) => ({ _tag: "JobCancelled", job }))
+        yield* Effect.logInfo(`job cancelled while running (${yield* took})`)
+        return cancelled(written, jobId)
       }
-    } else {
-      const failure = Cause.findErrorOption(exit.cause)
-      if (Option.isSome(failure)) {
-        error = failureError(failure.value)
-      } else {
-        const defect = Cause.squash(exit.cause)
-        yield* Effect.logError("job processor died", defect)
-        error = defectError(defect)
+      // Released is the shutdown's, which interrupts this fiber too: it ends in onInterrupt above, not here.
+      case "TakenOver":
+      case "Released":
+        yield* Effect.logWarning(`job attempt abandoned: ${LOST}`)
+        return skipped(jobId, LOST)
+      case "Retry": {
+        const { error } = end
+        const queued = yield* withEvent(repo.requeue(jobId, attempt, error), (queued) => ({
+          _tag: "JobProgress",
+          jobId,
+          progress: queued.progress,
+          message: `attempt ${attempt} of ${job.maxAttempts} failed, retrying: ${error.message}`,
+          step: queued.step,
+          totalSteps: queued.totalSteps,
+          eta: null
+        }))
+        if (Option.isNone(queued)) return skipped(jobId, LOST)
+        yield* Effect.logWarning(`job attempt failed, will retry (${yield* took}): ${error.message}`)
+        return { _tag: "RetryLater", job: queued.value } as const
       }
     }
-
-    if (error.retryable && attempt < job.maxAttempts) {
-      const queued = yield* withEvent(repo.requeue(jobId, attempt, error), (queued) => ({
-        _tag: "JobProgress",
-        jobId,
-        progress: queued.progress,
-        message: `attempt ${attempt} of ${job.maxAttempts} failed, retrying: ${error.message}`,
-        step: queued.step,
-        totalSteps: queued.totalSteps,
-        eta: null
-      }))
-      if (Option.isNone(queued)) return skipped(jobId, LOST)
-      yield* Effect.logWarning(`job attempt failed, will retry (${yield* took}): ${error.message}`)
-      return { _tag: "RetryLater", job: queued.value } as const
-    }
+    const { error } = end
     const failed = yield* withEvent(repo.fail(jobId, attempt, error), (job) => ({ _tag: "JobFailed", job }))
     if (Option.isNone(failed)) return skipped(jobId, LOST)
     yield* Effect.logWarning(`job failed (${yield* took}): ${error.message}`)

@@ -1,10 +1,11 @@
 // The job system's guarantees on the embedded profile's queue against real PostgreSQL: cancel (queued: never starts;
 // running: interrupted at its next step, nothing half-written), retry of failed and cancelled jobs, superseded audits,
-// priority order, time limits, throttled progress with an ETA, fencing against a second attempt, batched enqueueing.
+// priority order, time limits, throttled progress with an ETA, fencing against a second attempt, batched enqueueing,
+// and what the runner tells a processor of its job's fate when an attempt stops.
 import type { JobId } from "@costline/core"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import { PermanentJobFailure } from "@costline/server/jobs/JobFailure"
+import { PermanentJobFailure, RetryableJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobProcessors } from "@costline/server/jobs/JobProcessors"
 import { estimateEta } from "@costline/server/jobs/JobProgressReporter"
@@ -245,8 +246,57 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     )
   })
 
+  it.effect("a processor is told what becomes of its job: queued again while attempts are left, then failed", () => {
+    const told: Array<string> = []
+    return Effect.gen(function* () {
+      const queue = yield* JobQueue
+      const job = yield* queue.enqueue({ type: "export_budget", projectId: null, maxAttempts: 3 })
+      const failed = yield* awaitJob(job.id, ["failed", "completed"], "10 seconds")
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.attempts, 3)
+      assert.deepStrictEqual(told, ["queued-again", "queued-again", "failed"])
+    }).pipe(
+      Effect.provide(
+        inProcess({
+          export_budget: (context) =>
+            Effect.fail(new RetryableJobFailure({ message: "the service did not answer" })).pipe(
+              Effect.onError((cause) => Effect.sync(() => told.push(context.jobAfter(cause))))
+            )
+        })
+      )
+    )
+  })
+
+  it.effect("a job whose cancel was asked for while it ran, then queued again by a failure, ends cancelled", () => {
+    let runs = 0
+    // The cancel reaches the row (as from another server) but not this attempt, which then fails for now.
+    const cancelThenFail = (repo: JobRepo["Service"]): ProcessorRegistry => ({
+      export_budget: (context) =>
+        Effect.gen(function* () {
+          runs += 1
+          yield* Effect.orDie(repo.requestCancel(context.job.id))
+          return yield* new RetryableJobFailure({ message: "the service did not answer" })
+        })
+    })
+    return Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const repo = yield* JobRepo
+      yield* Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const job = yield* queue.enqueue({ type: "export_budget", projectId, maxAttempts: 3 })
+        const ended = yield* awaitJob(job.id, ["cancelled", "completed", "failed"], "10 seconds")
+        assert.strictEqual(ended.status, "cancelled")
+        assert.strictEqual(runs, 1, "the retry never starts")
+        const events = yield* journal(projectId)
+        assert.strictEqual(events.at(-1)!.type, "JobCancelled")
+      }).pipe(Effect.provide(inProcess(cancelThenFail(repo))))
+    })
+  })
+
   it.effect("a job over its time limit is retried once, then fails for good with a clear message", () => {
     let runs = 0
+    // What each stopped attempt was told would become of its job (JobContext.jobAfter).
+    const told: Array<string> = []
     return Effect.gen(function* () {
       const queue = yield* JobQueue
       const job = yield* queue.enqueue({ type: "export_budget", projectId: null, maxAttempts: 5 })
@@ -254,6 +304,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.strictEqual(failed.status, "failed")
       assert.strictEqual(failed.attempts, 2, "one retry after the first timeout, none after the second")
       assert.strictEqual(runs, 2)
+      assert.deepStrictEqual(told, ["queued-again", "failed"], "the second timeout is final, with attempts left")
       assert.isFalse(failed.error!.retryable)
       assert.include(failed.error!.message, "ran longer than its limit of 300ms")
       assert.include(failed.error!.message, "JOB_TIMEOUT_EXPORT_BUDGET")
@@ -261,11 +312,11 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       Effect.provide(
         inProcess(
           {
-            export_budget: () =>
+            export_budget: (context) =>
               Effect.suspend(() => {
                 runs += 1
                 return Effect.never
-              })
+              }).pipe(Effect.onError((cause) => Effect.sync(() => told.push(context.jobAfter(cause)))))
           },
           { runner: { timeouts: { export_budget: "300 millis" } } }
         )

@@ -1,9 +1,10 @@
 // The parse_document processor: the stored bytes of a document → core.parseBudget → the project's next version (via
 // BudgetWriter, trigger initial / document_added), the import problems and parse status on the document, then the
 // pipeline's next step (enrich). A file the importer rejects fails the job for good at once; everything else may
-// run again after a crash without making a second version. An attempt that stops without a result (cancelled,
-// timed out, shut down, or failed for now) puts the document back to pending, so it never shows a parse that is over;
-// unless its import had committed, which makes the document parsed (its version exists).
+// run again after a crash without making a second version. An attempt that stops without a result puts the document
+// back to pending when the job is to run again (or was cancelled), so it never shows a parse that is over, and marks
+// it failed when the job fails for good (its last attempt, a second timeout); unless its import had committed, which
+// makes the document parsed (its version exists).
 import {
   type BudgetVersion,
   type DocumentId,
@@ -13,10 +14,11 @@ import {
   type ProjectId,
   parseBudget
 } from "@costline/core"
-import { Cause, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { BlobStore } from "../../blobs/BlobStore.ts"
 import { DocumentRepo } from "../../documents/DocumentRepo.ts"
+import type { JobAfter } from "../AttemptEnd.ts"
 import { PermanentJobFailure, RetryableJobFailure, retryOnSqlError } from "../JobFailure.ts"
 import type { JobContext, JobProcessor } from "../JobProcessor.ts"
 import { BudgetWriter } from "./BudgetWriter.ts"
@@ -56,8 +58,9 @@ export const makeParseDocument = Effect.gen(function* () {
     )
 
   /**
-   * The attempt ended without a result after it marked the document parsing: back to pending, with a line saying why.
-   * It runs as the attempt's finalizer and is uninterruptible, so the interrupt that cancels the job cannot cut the
+   * The attempt ended without a result after it marked the document parsing: the document follows the job (`after`,
+   * as the runner records it): pending again, failed, or left to the attempt that took the job over. It runs as the
+   * attempt's finalizer and is uninterruptible, so the interrupt that cancels the job cannot cut the
    * write short; if the database does not answer, the document stays parsing until the job runs again.
    *
    * With `imported` (the parse got as far as importing its positions), the import may have committed even though its
@@ -66,8 +69,7 @@ export const makeParseDocument = Effect.gen(function* () {
    */
   const stopped = (
     document: { readonly id: DocumentId; readonly projectId: ProjectId },
-    cause: Cause.Cause<unknown>,
-    lastAttempt: boolean,
+    after: JobAfter,
     imported: { readonly problems: ReadonlyArray<ImportProblem> } | undefined
   ) =>
     Effect.gen(function* () {
@@ -76,15 +78,22 @@ export const makeParseDocument = Effect.gen(function* () {
         yield* documents.markParsed(document.id, imported.problems)
         return yield* Effect.logInfo(`parse stopped after its import committed (version ${version}); document parsed`)
       }
-      const interrupted = Cause.hasInterruptsOnly(cause)
-      // A failure in the job's last attempt ends the job failed: so does the document (the job's error says why).
-      if (lastAttempt && !interrupted) return yield* Effect.asVoid(documents.markFailed(document.id, []))
-      if (yield* documents.markPending(document.id)) {
-        yield* Effect.logInfo(
-          interrupted
-            ? "parse stopped (the job was cancelled or interrupted); the document is pending again"
-            : "parse attempt failed; the document is pending until the job runs again"
-        )
+      switch (after) {
+        // The attempt that owns the job now has marked the document itself.
+        case "taken-over":
+          return
+        // The job ends failed (its last attempt, or a second timeout): so does the document; the job's error says why.
+        case "failed":
+          return yield* Effect.asVoid(documents.markFailed(document.id, []))
+        case "cancelled":
+        case "queued-again":
+          if (yield* documents.markPending(document.id)) {
+            yield* Effect.logInfo(
+              after === "cancelled"
+                ? "parse cancelled; the document is pending again"
+                : "parse attempt stopped; the document is pending until the job runs again"
+            )
+          }
       }
     }).pipe(
       Effect.catch((error) => Effect.logWarning("the stopped parse could not set its document back to pending", error)),
@@ -218,9 +227,7 @@ export const makeParseDocument = Effect.gen(function* () {
       return result
     })
     return yield* attempt.pipe(
-      Effect.onError((cause) =>
-        settled ? Effect.void : stopped(document, cause, job.attempts >= job.maxAttempts, imported)
-      )
+      Effect.onError((cause) => (settled ? Effect.void : stopped(document, context.jobAfter(cause), imported)))
     )
   })
   return processor

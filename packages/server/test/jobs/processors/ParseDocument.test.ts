@@ -1,18 +1,24 @@
 // parse_document against real PostgreSQL and a real blob directory: a real KROS budget becomes version 1 with its 298
 // positions and the document records how it went; a re-run (after a crash at any point) makes no second version; a
 // corrupt file fails for good with a message that says why, and makes no version; once the import has committed, a
-// cancel or a late failure cannot leave the document pending or failed beside its version.
+// cancel or a late failure cannot leave the document pending or failed beside its version; a job that fails for good
+// while importing (a second timeout) leaves its document failed, not pending.
 import { type DocumentId, type JobId, type ProjectId, parseBudget } from "@costline/core"
 import { BudgetRepo } from "@costline/server/budget/BudgetRepo"
 import { DocumentRepo } from "@costline/server/documents/DocumentRepo"
+import { JobProcessors } from "@costline/server/jobs/JobProcessors"
+import { JobQueue } from "@costline/server/jobs/JobQueue"
+import { JobRunner } from "@costline/server/jobs/JobRunner"
 import { BudgetWriter } from "@costline/server/jobs/processors/BudgetWriter"
 import { FollowUpJobs } from "@costline/server/jobs/processors/FollowUpJobs"
 import { makeParseDocument } from "@costline/server/jobs/processors/ParseDocument"
 import { assert, layer } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Option } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { fixturesAvailable, readFixture } from "../../../../../test/support/fixtures.ts"
+import { awaitJob } from "../jobFixtures.ts"
 import {
+  contextFor,
   csvBudget,
   currentVersion,
   enqueued,
@@ -233,13 +239,42 @@ layer(processorLayer(), { excludeTestServices: true, timeout: "120 seconds" })("
           attempts: 3,
           maxAttempts: 3
         }
-        const exit = yield* Effect.exit(
-          processor({ job: lastAttempt, payload: { documentId }, reportProgress: () => Effect.void })
-        )
+        const exit = yield* Effect.exit(processor(contextFor(lastAttempt, { documentId })))
         assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
         assert.strictEqual((yield* documentOf(documentId)).parseStatus, "parsed")
         assert.strictEqual(yield* currentVersion(projectId), 1)
       })
+  )
+
+  it.effect("an import that times out twice fails the job for good, and the document with it (real runner)", () =>
+    Effect.gen(function* () {
+      const { projectId, documentId } = yield* oneLineDocument
+      // The actor never answers: each attempt runs into the time limit while importing.
+      const real = yield* BudgetWriter
+      const stuck = BudgetWriter.of({ ...real, importPositions: () => Effect.never })
+      const processor = yield* makeParseDocument.pipe(Effect.provideService(BudgetWriter, stuck))
+      yield* Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const job = yield* queue.enqueue({
+          type: "parse_document",
+          projectId,
+          payload: { documentId },
+          maxAttempts: 5
+        })
+        const ended = yield* awaitJob(job.id, ["failed", "completed", "cancelled"], "15 seconds")
+        assert.strictEqual(ended.status, "failed")
+        assert.strictEqual(ended.attempts, 2, "a second timeout in a row is final, with attempts left")
+        assert.strictEqual((yield* documentOf(documentId)).parseStatus, "failed", "the document follows its job")
+        assert.strictEqual(yield* currentVersion(projectId), 0)
+      }).pipe(
+        Effect.provide(
+          JobQueue.layerInProcessWith({ concurrency: 1, backoff: "50 millis" }).pipe(
+            Layer.provideMerge(JobRunner.layerWith({ timeouts: { parse_document: "300 millis" } })),
+            Layer.provide(JobProcessors.layerWith({ parse_document: processor }))
+          )
+        )
+      )
+    })
   )
 
   it.effect("a corrupt file fails for good with a clear message: document failed, no version, no follow-up", () =>

@@ -21,13 +21,14 @@ import { BudgetRepo } from "@costline/server/budget/BudgetRepo"
 import { DocumentRepo } from "@costline/server/documents/DocumentRepo"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import type { ProgressUpdate } from "@costline/server/jobs/JobProcessor"
+import { attemptEnd, jobAfter } from "@costline/server/jobs/AttemptEnd"
+import type { JobContext, ProgressUpdate } from "@costline/server/jobs/JobProcessor"
 import type { EnqueueOptions } from "@costline/server/jobs/JobQueue"
-import { JobRepo } from "@costline/server/jobs/JobRepo"
+import { type JobRecord, JobRepo } from "@costline/server/jobs/JobRepo"
 import { BudgetWriter } from "@costline/server/jobs/processors/BudgetWriter"
 import { FollowUpJobs } from "@costline/server/jobs/processors/FollowUpJobs"
 import { ReferenceData } from "@costline/server/jobs/processors/ReferenceData"
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Duration, Effect, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { fixturesDir } from "../../../../../test/support/fixtures.ts"
 import { TestDatabase } from "../../../../../test/support/TestDatabase.ts"
@@ -99,13 +100,31 @@ export const fakeJob = (input: {
   finishedAt: null
 })
 
+/**
+ * A runner's context for `job`: progress goes to `progress`, and `jobAfter` follows the runner's own rule for an
+ * attempt that an interrupt stops as a cancel does (the processor tests interrupt to stand for a cancel).
+ */
+export const contextFor = (job: Job, payload: unknown, progress: Array<ProgressUpdate> = []): JobContext => {
+  const record: JobRecord = {
+    job,
+    queue: "default",
+    priority: 0,
+    payload,
+    cancelRequested: false,
+    errorCode: null,
+    handoff: null
+  }
+  return {
+    job,
+    payload,
+    reportProgress: (update) => Effect.sync(() => void progress.push(update)),
+    jobAfter: (cause) => jobAfter(attemptEnd(record, Duration.minutes(5), "cancelled", cause))
+  }
+}
+
 /** Runs a processor once as a runner would, collecting its progress updates. */
 export const runProcessor = <E>(
-  processor: (context: {
-    readonly job: Job
-    readonly payload: unknown
-    readonly reportProgress: (update: ProgressUpdate) => Effect.Effect<void>
-  }) => Effect.Effect<unknown, E>,
+  processor: (context: JobContext) => Effect.Effect<unknown, E>,
   input: {
     readonly id: string
     readonly type: JobType
@@ -115,11 +134,8 @@ export const runProcessor = <E>(
 ) =>
   Effect.gen(function* () {
     const progress: Array<ProgressUpdate> = []
-    const result = yield* processor({
-      job: fakeJob({ id: input.id as JobId, type: input.type, projectId: input.projectId }),
-      payload: input.payload,
-      reportProgress: (update) => Effect.sync(() => void progress.push(update))
-    })
+    const job = fakeJob({ id: input.id as JobId, type: input.type, projectId: input.projectId })
+    const result = yield* processor(contextFor(job, input.payload, progress))
     return { result, progress }
   })
 

@@ -1,0 +1,93 @@
+// What an attempt's end makes of its job: cancelled, left to another attempt, queued again, or failed for good. One
+// rule for the runner, which records it, and for processors that keep state of their own beside the job (a document's
+// parse status), so that the two cannot disagree: a document must not go back to pending while its job has failed.
+import { Cause, Duration, Option } from "effect"
+import type { JobFailure } from "./JobFailure.ts"
+import type { JobRecord, StoredJobError } from "./JobRecord.ts"
+import { timeoutVariable } from "./JobTimeouts.ts"
+
+/** Why the runner stopped an attempt from outside its processor. */
+export type StopReason = "cancelled" | "lost" | "timeout" | "shutdown"
+
+export type AttemptEnd =
+  /** The job ends cancelled. */
+  | { readonly _tag: "Cancelled" }
+  /** Another attempt owns the job now (its lock expired and another worker took it over): nothing is recorded. */
+  | { readonly _tag: "TakenOver" }
+  /** Stopped by a shutdown: back to the queue without counting the attempt, for another process to resume. */
+  | { readonly _tag: "Released" }
+  /** Failed for now with attempts left: queued again after a backoff. */
+  | { readonly _tag: "Retry"; readonly error: StoredJobError }
+  | { readonly _tag: "Fail"; readonly error: StoredJobError }
+
+/** What a processor is told of its job should the attempt end now (JobContext.jobAfter). */
+export type JobAfter = "queued-again" | "taken-over" | "failed" | "cancelled"
+
+// A defect is a bug or an unexpected error from a library; like a thrown error in BullMQ it is retried while attempts
+// are left. Only its message is kept: stack traces and SQL never reach the job's error, which users see.
+const defectError = (defect: unknown): StoredJobError => ({
+  message: defect instanceof Error && defect.message !== "" ? defect.message : "the job failed unexpectedly",
+  retryable: true
+})
+
+const failureError = (failure: JobFailure): StoredJobError => ({
+  message: failure.message,
+  retryable: failure._tag === "RetryableJobFailure"
+})
+
+/** A first timeout may be bad luck (a busy database); a second one in a row means the job cannot finish in time. */
+const timeoutError = (record: JobRecord, limit: Duration.Duration): StoredJobError => ({
+  message: `the job ran longer than its limit of ${Duration.format(limit)} and was stopped; ${
+    record.errorCode === "timeout" ? "it timed out twice, so it is not retried" : "it will be tried once more"
+  } (the limit is ${timeoutVariable(record.job.type)})`,
+  retryable: record.errorCode !== "timeout",
+  code: "timeout"
+})
+
+/**
+ * The end of the attempt `record` (the job as this attempt started it) that failed with `cause`; `stopReason` is set
+ * when the runner stopped it, `limit` is its job type's time limit.
+ */
+export const attemptEnd = (
+  record: JobRecord,
+  limit: Duration.Duration,
+  stopReason: StopReason | undefined,
+  cause: Cause.Cause<JobFailure>
+): AttemptEnd => {
+  let error: StoredJobError
+  if (Cause.hasInterruptsOnly(cause)) {
+    switch (stopReason) {
+      case "cancelled":
+        return { _tag: "Cancelled" }
+      case "lost":
+        return { _tag: "TakenOver" }
+      case "shutdown":
+        return { _tag: "Released" }
+      case "timeout":
+        error = timeoutError(record, limit)
+        break
+      default:
+        error = { message: "the job was interrupted unexpectedly", retryable: true }
+    }
+  } else {
+    const failure = Cause.findErrorOption(cause)
+    error = Option.isSome(failure) ? failureError(failure.value) : defectError(Cause.squash(cause))
+  }
+  return error.retryable && record.job.attempts < record.job.maxAttempts
+    ? { _tag: "Retry", error }
+    : { _tag: "Fail", error }
+}
+
+export const jobAfter = (end: AttemptEnd): JobAfter => {
+  switch (end._tag) {
+    case "Cancelled":
+      return "cancelled"
+    case "TakenOver":
+      return "taken-over"
+    case "Released":
+    case "Retry":
+      return "queued-again"
+    case "Fail":
+      return "failed"
+  }
+}
