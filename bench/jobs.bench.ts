@@ -8,7 +8,8 @@
 //      seconds of the same unmeasured (BENCH_LATENCY_WARM_UP_SECONDS, default 3); the processor
 //      stamps when it started; p50 / p99 / max;
 //   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
-//      PostgreSQL and Redis during the throughput rounds.
+//      PostgreSQL and Redis during the throughput rounds; and each worker's garbage-collection pauses during the
+//      latency run (a pause holds up every job in flight).
 import { type ChildProcess, fork, spawn } from "node:child_process"
 import { once } from "node:events"
 import { createServer } from "node:net"
@@ -28,6 +29,7 @@ import { Redis } from "ioredis"
 import { deleteRedisKeys } from "../test/support/redisKeys.ts"
 import { createTestDatabase } from "../test/support/TestDatabase.ts"
 import { type CpuReading, cpuDiff, readCpu } from "./support/cpu.ts"
+import { type GcPauses, pausesFromMetrics, pausesSince } from "./support/gcPauses.ts"
 import { median } from "./support/measure.ts"
 import { repoRoot } from "./support/targets.ts"
 
@@ -177,6 +179,9 @@ const main = async () => {
     return Number(text.match(/costline_worker_jobs_processed_total\{type="recalculate_budget"\} (\d+)/)?.[1] ?? 0)
   }
   const processedByRaw = async () => (await ask<{ completed: number }>("completed")).completed
+  const pausesOfOurs = async () =>
+    pausesFromMetrics(await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text())
+  const pausesOfRaw = () => ask<GcPauses>("gc")
 
   const config = await Effect.runPromise(parseConfig(env, { requireJwtSecret: false }))
   const runtime = ManagedRuntime.make(
@@ -293,6 +298,7 @@ const main = async () => {
     const ids: Array<string> = []
     const sentTimes: Array<number> = []
     const before = await processedByOurs()
+    const pausesBefore = await pausesOfOurs()
     await paced(count, (index, sentAt) => {
       const id = `${prefix}-${index}-${tag}`
       ids.push(id)
@@ -307,6 +313,7 @@ const main = async () => {
       )
     })
     await drain(before + count, processedByOurs)
+    const pauses = pausesSince(pausesBefore, await pausesOfOurs())
     // The database's clock stamps the row's insert and markRunning: the latency split into its legs.
     const rows = await runtime.runPromise(
       Effect.flatMap(
@@ -333,6 +340,7 @@ const main = async () => {
       }
     }
     return {
+      pauses,
       total: legs((row) => Number(row.started) - Number(row.sent)),
       insert: legs((row) => Number(row.inserted) - Number(row.sent)),
       delivery: legs((row) => Number(row.marked) - Number(row.inserted)),
@@ -347,11 +355,13 @@ const main = async () => {
     const count = RATE * seconds
     const before = await processedByRaw()
     await ask("latencies")
+    const pausesBefore = await pausesOfRaw()
     await paced(count, (index, sentAt) =>
       rawQueue.add("recalculate_budget", { jobId: `${prefix}-${index}`, sentAt }, rawOptions(`${prefix}-${index}`))
     )
     await drain(before + count, processedByRaw)
-    return (await ask<{ latencies: Array<number> }>("latencies")).latencies
+    const pauses = pausesSince(pausesBefore, await pausesOfRaw())
+    return { pauses, total: (await ask<{ latencies: Array<number> }>("latencies")).latencies }
   }
 
   process.stdout.write(
@@ -415,13 +425,24 @@ const main = async () => {
     ["    add -> worker picks up*", oursLatency.pickUp],
     ["    picked up -> markRunning*", oursLatency.toMark],
     ["  markRunning -> processor", oursLatency.runner],
-    ["raw BullMQ", rawLatency]
+    ["raw BullMQ", rawLatency.total]
   ] as const) {
     process.stdout.write(
       `  ${name.padEnd(28)}${fixed(percentile(values, 50), 2)} ${fixed(percentile(values, 99), 2)} ${fixed(Math.max(...values), 2)} ${fixed(values.length)}\n`
     )
   }
   process.stdout.write("  (target p99 <= 10 ms; * the last 900 jobs, whose BullMQ hashes are kept)\n")
+  // A pause holds up every job in flight in that worker: the GC a worker does at this rate is part of its latency.
+  process.stdout.write(`\nworker GC during the latency run   minor: n   total ms   mean ms    major: n   total ms\n`)
+  for (const [name, pauses] of [
+    ["ours", oursLatency.pauses],
+    ["raw BullMQ", rawLatency.pauses]
+  ] as const) {
+    const mean = pauses.minorCount === 0 ? 0 : pauses.minorMs / pauses.minorCount
+    process.stdout.write(
+      `  ${name.padEnd(28)}${fixed(pauses.minorCount)} ${fixed(pauses.minorMs, 1)} ${fixed(mean, 2)} ${fixed(pauses.majorCount)} ${fixed(pauses.majorMs, 1)}\n`
+    )
+  }
   process.stdout.write("\nCPU ms per 1000 jobs (median)   producer    worker  postgres     redis\n")
   for (const [name, rounds] of [
     ["ours", oursRounds],

@@ -3,11 +3,13 @@
 // of completed jobs, and for jobs whose data carries `sentAt` (epoch ms) it keeps the enqueue → start latency.
 import { Worker } from "bullmq"
 import { Redis } from "ioredis"
+import { observePauses } from "../support/gcPauses.ts"
 
 const prefix = process.env.REDIS_PREFIX ?? "bench"
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 1)
 const connection = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null })
 
+const gc = observePauses()
 let completed = 0
 const latencies: Array<number> = []
 const now = () => performance.timeOrigin + performance.now()
@@ -32,6 +34,7 @@ const timer = setInterval(report, 1000)
 process.on("message", (message: unknown) => {
   if (message === "completed") process.send?.({ completed, at: now() })
   if (message === "latencies") process.send?.({ latencies: latencies.splice(0) })
+  if (message === "gc") process.send?.(gc.read())
 })
 
 const stop = () => {

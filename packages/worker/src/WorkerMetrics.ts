@@ -1,7 +1,8 @@
-// Counters of this worker process (jobs by type and outcome, jobs running now) and their Prometheus text form.
-// Owns counting only; the health server serves the text.
+// Counters of this worker process (jobs by type and outcome, jobs running now) and their Prometheus text form, followed
+// by the process's own metrics (ProcessMetrics.ts). Owns counting only; the health server serves the text.
 import type { JobRunOutcome } from "@costline/server/jobs/JobRunner"
 import { Cause, Context, Effect, Exit, Layer } from "effect"
+import { makeProcessMetrics } from "./ProcessMetrics.ts"
 
 type Outcome = "completed" | "failed" | "retried" | "cancelled" | "skipped"
 
@@ -19,6 +20,7 @@ export class WorkerMetrics extends Context.Service<
     const byOutcome = new Map<Outcome, Map<string, number>>()
     let active = 0
     let attemptErrors = 0
+    const processMetrics = makeProcessMetrics()
 
     const count = (outcome: Outcome, type: string) => {
       const byType = byOutcome.get(outcome) ?? new Map<string, number>()
@@ -64,29 +66,37 @@ export class WorkerMetrics extends Context.Service<
             })
           )
         }),
-      render: Effect.sync(() =>
-        [
-          ...counter("costline_worker_jobs_processed_total", "Jobs that completed, by type.", "completed"),
-          ...counter("costline_worker_jobs_failed_total", "Jobs that failed for good, by type.", "failed"),
-          ...counter(
-            "costline_worker_jobs_retried_total",
-            "Attempts that failed and were scheduled again, by type.",
-            "retried"
-          ),
-          ...counter("costline_worker_jobs_cancelled_total", "Jobs stopped by a cancel request, by type.", "cancelled"),
-          ...counter(
-            "costline_worker_jobs_skipped_total",
-            "Deliveries of unknown or already finished jobs.",
-            "skipped"
-          ),
-          "# HELP costline_worker_attempt_errors_total Attempts the runner could not record (database unavailable).",
-          "# TYPE costline_worker_attempt_errors_total counter",
-          `costline_worker_attempt_errors_total ${attemptErrors}`,
-          "# HELP costline_worker_jobs_active Jobs running in this process now.",
-          "# TYPE costline_worker_jobs_active gauge",
-          `costline_worker_jobs_active ${active}`,
-          ""
-        ].join("\n")
+      render: Effect.zipWith(
+        Effect.sync(() =>
+          [
+            ...counter("costline_worker_jobs_processed_total", "Jobs that completed, by type.", "completed"),
+            ...counter("costline_worker_jobs_failed_total", "Jobs that failed for good, by type.", "failed"),
+            ...counter(
+              "costline_worker_jobs_retried_total",
+              "Attempts that failed and were scheduled again, by type.",
+              "retried"
+            ),
+            ...counter(
+              "costline_worker_jobs_cancelled_total",
+              "Jobs stopped by a cancel request, by type.",
+              "cancelled"
+            ),
+            ...counter(
+              "costline_worker_jobs_skipped_total",
+              "Deliveries of unknown or already finished jobs.",
+              "skipped"
+            ),
+            "# HELP costline_worker_attempt_errors_total Attempts the runner could not record (database unavailable).",
+            "# TYPE costline_worker_attempt_errors_total counter",
+            `costline_worker_attempt_errors_total ${attemptErrors}`,
+            "# HELP costline_worker_jobs_active Jobs running in this process now.",
+            "# TYPE costline_worker_jobs_active gauge",
+            `costline_worker_jobs_active ${active}`,
+            ""
+          ].join("\n")
+        ),
+        processMetrics,
+        (jobs, process) => jobs + process
       )
     })
   })

@@ -153,6 +153,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "90 seconds" })("wor
         assert.strictEqual(metrics.status, 200)
         assert.include(metrics.body, 'costline_worker_jobs_processed_total{type="recalculate_budget"} 1')
         assert.include(metrics.body, "costline_worker_jobs_active 0")
+        // The process's own metrics follow: GC pauses by kind, event-loop delay, CPU.
+        assert.include(metrics.body, "# TYPE nodejs_gc_duration_seconds histogram")
+        assert.match(metrics.body, /^nodejs_eventloop_lag_p99_seconds \d/m)
+        assert.match(metrics.body, /^process_cpu_seconds_total \d/m)
 
         worker.child.kill("SIGTERM")
         const code = yield* Deferred.await(worker.exited).pipe(Effect.timeout("20 seconds"), Effect.orDie)
