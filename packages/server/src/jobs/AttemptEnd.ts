@@ -1,6 +1,7 @@
-// What an attempt's end makes of its job: cancelled, left to another attempt, queued again, or failed for good. One
-// rule for the runner, which records it, and for processors that keep state of their own beside the job (a document's
-// parse status), so that the two cannot disagree: a document must not go back to pending while its job has failed.
+// What an attempt's end makes of its job: cancelled, lost to another worker, queued again, or failed for good. One rule
+// for the runner, which records it, and for processors that keep state of their own beside the job (a document's parse
+// status): a processor that asks (JobContext.fateOf) is told the end the runner then records, so that a document
+// does not go back to pending while its job has failed.
 import { Cause, Duration, Option } from "effect"
 import type { JobFailure } from "./JobFailure.ts"
 import type { JobRecord, StoredJobError } from "./JobRecord.ts"
@@ -12,16 +13,22 @@ export type StopReason = "cancelled" | "lost" | "timeout" | "shutdown"
 export type AttemptEnd =
   /** The job ends cancelled. */
   | { readonly _tag: "Cancelled" }
-  /** Another attempt owns the job now (its lock expired and another worker took it over): nothing is recorded. */
-  | { readonly _tag: "TakenOver" }
+  /**
+   * The job is no longer this attempt's: its lock expired and another worker took it over, or ended it (cancelled, or
+   * failed as lost). Nothing is recorded.
+   */
+  | { readonly _tag: "Lost" }
   /** Stopped by a shutdown: back to the queue without counting the attempt, for another process to resume. */
   | { readonly _tag: "Released" }
   /** Failed for now with attempts left: queued again after a backoff. */
   | { readonly _tag: "Retry"; readonly error: StoredJobError }
   | { readonly _tag: "Fail"; readonly error: StoredJobError }
 
-/** What a processor is told of its job should the attempt end now (JobContext.jobAfter). */
-export type JobAfter = "queued-again" | "taken-over" | "failed" | "cancelled"
+/**
+ * What a processor is told of its job should the attempt end now (JobContext.fateOf). "queued-again" may still end
+ * cancelled, when a cancel request reached the job's row but not the attempt.
+ */
+export type JobFate = "queued-again" | "lost" | "failed" | "cancelled"
 
 // A defect is a bug or an unexpected error from a library; like a thrown error in BullMQ it is retried while attempts
 // are left. Only its message is kept: stack traces and SQL never reach the job's error, which users see.
@@ -60,7 +67,7 @@ export const attemptEnd = (
       case "cancelled":
         return { _tag: "Cancelled" }
       case "lost":
-        return { _tag: "TakenOver" }
+        return { _tag: "Lost" }
       case "shutdown":
         return { _tag: "Released" }
       case "timeout":
@@ -78,12 +85,12 @@ export const attemptEnd = (
     : { _tag: "Fail", error }
 }
 
-export const jobAfter = (end: AttemptEnd): JobAfter => {
+export const jobFate = (end: AttemptEnd): JobFate => {
   switch (end._tag) {
     case "Cancelled":
       return "cancelled"
-    case "TakenOver":
-      return "taken-over"
+    case "Lost":
+      return "lost"
     case "Released":
     case "Retry":
       return "queued-again"

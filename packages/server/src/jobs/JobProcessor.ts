@@ -2,7 +2,7 @@
 // Processors do not know which runner (BullMQ worker or the in-process queue) calls them, nor how often.
 import type { Job } from "@costline/core"
 import type { Cause, Effect } from "effect"
-import type { JobAfter } from "./AttemptEnd.ts"
+import type { JobFate } from "./AttemptEnd.ts"
 import type { JobFailure } from "./JobFailure.ts"
 
 export interface ProgressUpdate {
@@ -22,11 +22,12 @@ export interface JobContext {
   /** Writes the progress to the job's row and, for a project job, journals a JobProgress event. */
   readonly reportProgress: (update: ProgressUpdate) => Effect.Effect<void>
   /**
-   * What becomes of the job should this attempt end now with `cause`, as the runner will record it: queued again (a
-   * retry, or resumed after a shutdown), taken over (another attempt owns it: write nothing), failed for good, or
-   * cancelled. A processor that keeps state of its own beside the job settles it by this, in its finalizer.
+   * What becomes of the job should this attempt end now with `cause`: queued again (a retry, or resumed after a
+   * shutdown), lost (another worker owns or ended it), failed for good, or cancelled. A processor that keeps state of
+   * its own beside the job settles it by this, in its finalizer, with the cause it is ending with. (A cancel or time
+   * limit that lands while the finalizer runs adds an interrupt to that cause but keeps its failure, which decides.)
    */
-  readonly jobAfter: (cause: Cause.Cause<JobFailure>) => JobAfter
+  readonly fateOf: (cause: Cause.Cause<JobFailure>) => JobFate
 }
 
 /**

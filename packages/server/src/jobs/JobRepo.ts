@@ -102,10 +102,14 @@ export class JobRepo extends Context.Service<
     readonly fail: (id: JobId, attempt: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
      * A failed attempt that will be retried: back to queued, the error kept so users see why it is late. The retry
-     * travels alone (handoff cleared), whatever carried the failed attempt.
+     * travels alone (handoff cleared), whatever carried the failed attempt. A job whose cancel was asked for meanwhile
+     * ends `cancelled` instead (the row says which).
      */
     readonly requeue: (id: JobId, attempt: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
-    /** An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail). */
+    /**
+     * An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail); or
+     * `cancelled` when its cancel was asked for meanwhile.
+     */
     readonly release: (id: JobId, attempt: number) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
      * A job whose cancel was asked for ends `cancelled`. With `attempt`, only while that attempt runs it; without,
@@ -312,7 +316,10 @@ export class JobRepo extends Context.Service<
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
-            SET status = 'queued', error = ${json(error)}::jsonb, handoff = NULL, updated_at = now()
+            SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
+              message = CASE WHEN cancel_requested THEN 'cancelled' ELSE message END,
+              finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END,
+              error = ${json(error)}::jsonb, handoff = NULL, updated_at = now()
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )
@@ -322,8 +329,11 @@ export class JobRepo extends Context.Service<
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
-            SET status = 'queued', attempts = GREATEST(attempts - 1, 0),
-              message = 'interrupted by a shutdown; will resume', updated_at = now()
+            SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
+              attempts = CASE WHEN cancel_requested THEN attempts ELSE GREATEST(attempts - 1, 0) END,
+              message = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'interrupted by a shutdown; will resume' END,
+              finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END,
+              updated_at = now()
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )

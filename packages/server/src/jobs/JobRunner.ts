@@ -7,7 +7,7 @@ import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Sc
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
-import { attemptEnd, jobAfter, type StopReason } from "./AttemptEnd.ts"
+import { attemptEnd, jobFate, type StopReason } from "./AttemptEnd.ts"
 import * as Batcher from "./Batcher.ts"
 import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
 import type { JobContext } from "./JobProcessor.ts"
@@ -23,7 +23,7 @@ export type JobRunOutcome =
   | { readonly _tag: "RetryLater"; readonly job: Job }
   /** The job failed for good (permanent failure, a second timeout, or the last attempt failed). */
   | { readonly _tag: "Failed"; readonly job: Job }
-  /** The job was cancelled while it ran (or its worker died after the cancel request). */
+  /** The job was cancelled while it ran (or its attempt failed, or its worker died, after the cancel request). */
   | { readonly _tag: "Cancelled"; readonly job: Job }
   /** Nothing (more) to do here: the job is unknown, finished, cancelled, or another attempt owns it now. */
   | { readonly _tag: "Skipped"; readonly jobId: JobId; readonly reason: string }
@@ -52,7 +52,7 @@ const BATCHES_IN_FLIGHT = 4
 const START_BATCH = 25
 
 const skipped = (jobId: JobId, reason: string): JobRunOutcome => ({ _tag: "Skipped", jobId, reason })
-const LOST = "another attempt owns the job now (its lock expired and another worker took it over)"
+const LOST = "the job is no longer this attempt's (its lock expired and another worker took it over, or ended it)"
 
 export class JobRunner extends Context.Service<
   JobRunner,
@@ -167,11 +167,12 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     const { job, cancelRequested, handoff } = existing.value
     // A stale delivery (the job left this pack to be retried alone, or the other way round): the job is not its to end.
     if (handoff !== carrier) return skipped(jobId, "delivered by a BullMQ job that no longer carries it")
-    // Its cancel was asked for while an attempt ran, and that attempt ended without seeing it: its worker died, or
-    // it failed (or was cut off by a shutdown) and was queued again. No attempt may start now, so it ends here.
+    // Its cancel was asked for while an attempt ran, and that attempt ended without recording it: its worker died.
+    // (A requeue or release cancels such a job itself; a row queued with the request is ended here all the same.)
+    // No attempt may start now, so it ends here.
     if ((job.status === "running" || job.status === "queued") && cancelRequested) {
       const written = yield* withEvent(repo.markCancelled(jobId, null), (job) => ({ _tag: "JobCancelled", job }))
-      yield* Effect.logInfo("job cancelled (its previous attempt ended without finishing)")
+      yield* Effect.logInfo("job cancelled (its cancel was asked for while an earlier attempt ran)")
       return cancelled(written, jobId)
     }
     // Delivered again while its row still says running, with no attempt left: each attempt's worker stopped without
@@ -254,7 +255,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       job,
       payload,
       reportProgress: (update) => reporterOf().report(update),
-      jobAfter: (cause) => jobAfter(attemptEnd(record, limit, stopReason, cause))
+      fateOf: (cause) => jobFate(attemptEnd(record, limit, stopReason, cause))
     }
 
     const processor = processors.get(job.type)
@@ -297,8 +298,22 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       // again without counting the attempt, so the next process resumes it.
       Effect.onInterrupt(() =>
         stop("shutdown", true).pipe(
-          Effect.andThen(repo.release(jobId, attempt)),
-          Effect.tap(() => Effect.logInfo("job interrupted by shutdown; released to the queue")),
+          Effect.andThen(
+            sql.withTransaction(
+              Effect.tap(repo.release(jobId, attempt), (released) =>
+                Option.isSome(released) && released.value.status === "cancelled"
+                  ? journal(released.value, { _tag: "JobCancelled", job: released.value })
+                  : Effect.void
+              )
+            )
+          ),
+          Effect.tap((released) =>
+            Effect.logInfo(
+              Option.isSome(released) && released.value.status === "cancelled"
+                ? "job interrupted by shutdown after its cancel was asked for; cancelled"
+                : "job interrupted by shutdown; released to the queue"
+            )
+          ),
           Effect.ignore
         )
       )
@@ -326,23 +341,32 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
         yield* Effect.logInfo(`job cancelled while running (${yield* took})`)
         return cancelled(written, jobId)
       }
-      // Released is the shutdown's, which interrupts this fiber too: it ends in onInterrupt above, not here.
-      case "TakenOver":
-      case "Released":
+      case "Lost":
         yield* Effect.logWarning(`job attempt abandoned: ${LOST}`)
         return skipped(jobId, LOST)
+      // A shutdown interrupts this fiber too, which ends in onInterrupt above, not here.
+      case "Released":
+        return yield* Effect.die(new Error("an attempt stopped by a shutdown went on to record its end"))
       case "Retry": {
         const { error } = end
-        const queued = yield* withEvent(repo.requeue(jobId, attempt, error), (queued) => ({
-          _tag: "JobProgress",
-          jobId,
-          progress: queued.progress,
-          message: `attempt ${attempt} of ${job.maxAttempts} failed, retrying: ${error.message}`,
-          step: queued.step,
-          totalSteps: queued.totalSteps,
-          eta: null
-        }))
+        const queued = yield* withEvent(repo.requeue(jobId, attempt, error), (queued) =>
+          queued.status === "cancelled"
+            ? { _tag: "JobCancelled", job: queued }
+            : {
+                _tag: "JobProgress",
+                jobId,
+                progress: queued.progress,
+                message: `attempt ${attempt} of ${job.maxAttempts} failed, retrying: ${error.message}`,
+                step: queued.step,
+                totalSteps: queued.totalSteps,
+                eta: null
+              }
+        )
         if (Option.isNone(queued)) return skipped(jobId, LOST)
+        if (queued.value.status === "cancelled") {
+          yield* Effect.logInfo(`job cancelled: its attempt failed after the cancel was asked for (${yield* took})`)
+          return { _tag: "Cancelled", job: queued.value } as const
+        }
         yield* Effect.logWarning(`job attempt failed, will retry (${yield* took}): ${error.message}`)
         return { _tag: "RetryLater", job: queued.value } as const
       }

@@ -269,13 +269,20 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
   it.effect("a job cut off by stopping the queue is released to queued and resumed by the next start", () =>
     Effect.gen(function* () {
       const started = yield* Deferred.make<void>()
+      // What the cut-off attempt was told would become of its job (JobContext.fateOf).
+      const told: Array<string> = []
       const stuck: ProcessorRegistry = {
-        export_budget: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never))
+        export_budget: (context) =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.andThen(Effect.never),
+            Effect.onError((cause) => Effect.sync(() => told.push(context.fateOf(cause))))
+          )
       }
       const repo = yield* JobRepo
       const job = yield* Effect.gen(function* () {
         const queue = yield* JobQueue
-        const job = yield* queue.enqueue({ type: "export_budget", projectId: null })
+        // Its only attempt: a shutdown still does not end it.
+        const job = yield* queue.enqueue({ type: "export_budget", projectId: null, maxAttempts: 1 })
         yield* Deferred.await(started)
         return job
       }).pipe(Effect.provide(inProcess(stuck)))
@@ -283,6 +290,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
       const released = Option.getOrThrow(yield* repo.find(job.id).pipe(Effect.orDie))
       assert.strictEqual(released.status, "queued")
       assert.strictEqual(released.attempts, 0)
+      assert.deepStrictEqual(told, ["queued-again"])
 
       const resumed = yield* Effect.andThen(JobQueue, awaitJob(job.id)).pipe(
         Effect.provide(inProcess({ export_budget: () => Effect.succeed("resumed") }))
@@ -290,6 +298,30 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
       assert.strictEqual(resumed.status, "completed")
       assert.strictEqual(resumed.attempts, 1)
       assert.strictEqual(resumed.result, "resumed")
+    })
+  )
+
+  it.effect("a job cut off by stopping the queue after its cancel was asked for ends cancelled, not queued", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const stuck: ProcessorRegistry = {
+        export_budget: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never))
+      }
+      const projectId = yield* insertProject
+      const repo = yield* JobRepo
+      const job = yield* Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const job = yield* queue.enqueue({ type: "export_budget", projectId })
+        yield* Deferred.await(started)
+        // The request reaches the row (as from another server) but not this attempt, which the stop then cuts off.
+        yield* Effect.orDie(repo.requestCancel(job.id))
+        return job
+      }).pipe(Effect.provide(inProcess(stuck)))
+
+      const ended = Option.getOrThrow(yield* repo.find(job.id).pipe(Effect.orDie))
+      assert.strictEqual(ended.status, "cancelled")
+      assert.isNotNull(ended.finishedAt)
+      assert.strictEqual((yield* journal(projectId)).at(-1)!.type, "JobCancelled")
     })
   )
 })

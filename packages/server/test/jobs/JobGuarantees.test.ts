@@ -260,14 +260,14 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         inProcess({
           export_budget: (context) =>
             Effect.fail(new RetryableJobFailure({ message: "the service did not answer" })).pipe(
-              Effect.onError((cause) => Effect.sync(() => told.push(context.jobAfter(cause))))
+              Effect.onError((cause) => Effect.sync(() => told.push(context.fateOf(cause))))
             )
         })
       )
     )
   })
 
-  it.effect("a job whose cancel was asked for while it ran, then queued again by a failure, ends cancelled", () => {
+  it.effect("a job whose cancel was asked for while it ran ends cancelled when the attempt then fails for now", () => {
     let runs = 0
     // The cancel reaches the row (as from another server) but not this attempt, which then fails for now.
     const cancelThenFail = (repo: JobRepo["Service"]): ProcessorRegistry => ({
@@ -289,6 +289,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         assert.strictEqual(runs, 1, "the retry never starts")
         const events = yield* journal(projectId)
         assert.strictEqual(events.at(-1)!.type, "JobCancelled")
+        assert.isFalse(
+          events.some((event) => String(event.payload.message ?? "").includes("retrying")),
+          "no retry is announced: the failed attempt's end is the cancel"
+        )
       }).pipe(Effect.provide(inProcess(cancelThenFail(repo))))
     })
   })
@@ -316,7 +320,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
               Effect.suspend(() => {
                 runs += 1
                 return Effect.never
-              }).pipe(Effect.onError((cause) => Effect.sync(() => told.push(context.jobAfter(cause)))))
+              }).pipe(Effect.onError((cause) => Effect.sync(() => told.push(context.fateOf(cause)))))
           },
           { runner: { timeouts: { export_budget: "300 millis" } } }
         )

@@ -18,7 +18,7 @@ import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { BlobStore } from "../../blobs/BlobStore.ts"
 import { DocumentRepo } from "../../documents/DocumentRepo.ts"
-import type { JobAfter } from "../AttemptEnd.ts"
+import type { JobFate } from "../AttemptEnd.ts"
 import { PermanentJobFailure, RetryableJobFailure, retryOnSqlError } from "../JobFailure.ts"
 import type { JobContext, JobProcessor } from "../JobProcessor.ts"
 import { BudgetWriter } from "./BudgetWriter.ts"
@@ -58,10 +58,12 @@ export const makeParseDocument = Effect.gen(function* () {
     )
 
   /**
-   * The attempt ended without a result after it marked the document parsing: the document follows the job (`after`,
-   * as the runner records it): pending again, failed, or left to the attempt that took the job over. It runs as the
-   * attempt's finalizer and is uninterruptible, so the interrupt that cancels the job cannot cut the
-   * write short; if the database does not answer, the document stays parsing until the job runs again.
+   * The attempt ended without a result after it marked the document parsing: the document follows the job (`fate`, as
+   * the runner records it): failed when the job fails for good, pending otherwise. A lost attempt sets it pending too:
+   * should another attempt own the job, that attempt records the document's outcome at its end (markParsed and
+   * markFailed apply whatever the status). It runs as the attempt's finalizer and is uninterruptible, so the interrupt
+   * that cancels the job cannot cut the write short; if the database does not answer, the document stays parsing until
+   * the job runs again.
    *
    * With `imported` (the parse got as far as importing its positions), the import may have committed even though its
    * answer never came (the attempt was cancelled, or timed out, while the reply was on its way): then the document has
@@ -69,7 +71,7 @@ export const makeParseDocument = Effect.gen(function* () {
    */
   const stopped = (
     document: { readonly id: DocumentId; readonly projectId: ProjectId },
-    after: JobAfter,
+    fate: JobFate,
     imported: { readonly problems: ReadonlyArray<ImportProblem> } | undefined
   ) =>
     Effect.gen(function* () {
@@ -78,25 +80,18 @@ export const makeParseDocument = Effect.gen(function* () {
         yield* documents.markParsed(document.id, imported.problems)
         return yield* Effect.logInfo(`parse stopped after its import committed (version ${version}); document parsed`)
       }
-      switch (after) {
-        // The attempt that owns the job now has marked the document itself.
-        case "taken-over":
-          return
-        // The job ends failed (its last attempt, or a second timeout): so does the document; the job's error says why.
-        case "failed":
-          return yield* Effect.asVoid(documents.markFailed(document.id, []))
-        case "cancelled":
-        case "queued-again":
-          if (yield* documents.markPending(document.id)) {
-            yield* Effect.logInfo(
-              after === "cancelled"
-                ? "parse cancelled; the document is pending again"
-                : "parse attempt stopped; the document is pending until the job runs again"
-            )
-          }
+      // The job ends failed (its last attempt, or a second timeout): so does the document; the job's error says why.
+      if (fate === "failed") {
+        yield* documents.markFailed(document.id, [])
+        return yield* Effect.logInfo("parse failed for good; the document is failed")
+      }
+      if (yield* documents.markPending(document.id)) {
+        yield* Effect.logInfo(`parse stopped (the job is ${fate}); the document is pending`)
       }
     }).pipe(
-      Effect.catch((error) => Effect.logWarning("the stopped parse could not set its document back to pending", error)),
+      Effect.catch((error) =>
+        Effect.logWarning("the stopped parse could not record its document's status; it stays parsing", error)
+      ),
       Effect.annotateLogs({ documentId: document.id }),
       Effect.uninterruptible
     )
@@ -227,7 +222,7 @@ export const makeParseDocument = Effect.gen(function* () {
       return result
     })
     return yield* attempt.pipe(
-      Effect.onError((cause) => (settled ? Effect.void : stopped(document, context.jobAfter(cause), imported)))
+      Effect.onError((cause) => (settled ? Effect.void : stopped(document, context.fateOf(cause), imported)))
     )
   })
   return processor

@@ -21,7 +21,7 @@ import { BudgetRepo } from "@costline/server/budget/BudgetRepo"
 import { DocumentRepo } from "@costline/server/documents/DocumentRepo"
 import { EventBus } from "@costline/server/events/EventBus"
 import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
-import { attemptEnd, jobAfter } from "@costline/server/jobs/AttemptEnd"
+import { attemptEnd, jobFate } from "@costline/server/jobs/AttemptEnd"
 import type { JobContext, ProgressUpdate } from "@costline/server/jobs/JobProcessor"
 import type { EnqueueOptions } from "@costline/server/jobs/JobQueue"
 import { type JobRecord, JobRepo } from "@costline/server/jobs/JobRepo"
@@ -118,7 +118,7 @@ export const contextFor = (job: Job, payload: unknown, progress: Array<ProgressU
     job,
     payload,
     reportProgress: (update) => Effect.sync(() => void progress.push(update)),
-    jobAfter: (cause) => jobAfter(attemptEnd(record, Duration.minutes(5), "cancelled", cause))
+    fateOf: (cause) => jobFate(attemptEnd(record, Duration.minutes(5), "cancelled", cause))
   }
 }
 
