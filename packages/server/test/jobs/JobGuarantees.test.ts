@@ -299,7 +299,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
 
   it.effect("a job over its time limit is retried once, then fails for good with a clear message", () => {
     let runs = 0
-    // What each stopped attempt was told would become of its job (JobContext.jobAfter).
+    // What each stopped attempt was told would become of its job (JobContext.fateOf).
     const told: Array<string> = []
     return Effect.gen(function* () {
       const queue = yield* JobQueue

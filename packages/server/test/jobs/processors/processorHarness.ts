@@ -101,7 +101,7 @@ export const fakeJob = (input: {
 })
 
 /**
- * A runner's context for `job`: progress goes to `progress`, and `jobAfter` follows the runner's own rule for an
+ * A runner's context for `job`: progress goes to `progress`, and `fateOf` follows the runner's own rule for an
  * attempt that an interrupt stops as a cancel does (the processor tests interrupt to stand for a cancel).
  */
 export const contextFor = (job: Job, payload: unknown, progress: Array<ProgressUpdate> = []): JobContext => {
