@@ -1,11 +1,12 @@
 // The job system's guarantees on the production path (BullMQ on real Redis, PostgreSQL): cancel of a queued job
-// (taken off the queue, never started) and of a running one (by the pub/sub request, or at its next progress report),
-// retry through BullMQ, superseded audits leaving the queue, priority order within a queue, and a transient database
-// fault cut through a TCP proxy: the delivery waits without using up an attempt and completes once the database is back.
+// (taken off the queue, never started) and of a running one (by the pub/sub request, at its next progress report, or
+// when its attempt fails after the request), retry through BullMQ, superseded audits leaving the queue, priority order
+// within a queue, and a transient database fault cut through a TCP proxy: the delivery waits without using up an
+// attempt and completes once the database is back.
 import type { JobId } from "@costline/core"
 import * as Database from "@costline/server/database/Database"
 import * as BullMQJobs from "@costline/server/jobs/BullMQJobs"
-import { PermanentJobFailure } from "@costline/server/jobs/JobFailure"
+import { PermanentJobFailure, RetryableJobFailure } from "@costline/server/jobs/JobFailure"
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
@@ -122,6 +123,46 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.strictEqual(events.at(-1)?.type, "JobCancelled")
     }).pipe(Effect.provide(workers({ export_budget: steps(20, 200, runs) }, { listen: false })))
   })
+
+  it.effect(
+    "a running job whose cancel reaches only its row ends cancelled when the attempt then fails for now",
+    () => {
+      let runs = 0
+      const gate = Deferred.makeUnsafe<void>()
+      return Effect.gen(function* () {
+        const projectId = yield* insertProject
+        const queue = yield* JobQueue
+        const job = yield* queue.enqueue({ type: "export_budget", projectId })
+        yield* awaitJob(job.id, ["running"])
+        // Without the pub/sub request the attempt does not hear of the cancel; it then fails for a reason of its own.
+        yield* queue.cancel(job.id)
+        yield* Deferred.succeed(gate, undefined)
+        const ended = yield* awaitJob(job.id, ["cancelled", "completed", "failed"], "5 seconds")
+        assert.strictEqual(ended.status, "cancelled")
+        // Longer than the retry backoff (100 ms): BullMQ was told the job is done, so no retry runs.
+        yield* Effect.sleep("600 millis")
+        assert.strictEqual(runs, 1)
+        assert.strictEqual((yield* awaitJob(job.id, ["cancelled"])).status, "cancelled")
+        const events = yield* journal(projectId)
+        assert.strictEqual(events.at(-1)?.type, "JobCancelled")
+      }).pipe(
+        Effect.provide(
+          workers(
+            {
+              export_budget: () =>
+                Effect.suspend(() => {
+                  runs += 1
+                  return Deferred.await(gate).pipe(
+                    Effect.andThen(Effect.fail(new RetryableJobFailure({ message: "the service did not answer" })))
+                  )
+                })
+            },
+            { listen: false }
+          )
+        )
+      )
+    }
+  )
 
   it.effect("a failed job retried through the API runs again on BullMQ and completes", () => {
     let runs = 0
