@@ -12,6 +12,7 @@
 //      latency run (a pause holds up every job in flight).
 import { type ChildProcess, fork, spawn } from "node:child_process"
 import { once } from "node:events"
+import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import type { JobId } from "@costline/core"
 import { AppConfig, parseConfig } from "@costline/server/config/AppConfig"
@@ -42,8 +43,13 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5)
 const LATENCY_WARM_UP_SECONDS = Number(process.env.BENCH_LATENCY_WARM_UP_SECONDS ?? 3)
 const LOG_LEVEL = process.env.BENCH_WORKER_LOG_LEVEL ?? "info"
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
-// e.g. BENCH_WORKER_ARGS=--cpu-prof to profile our worker process.
-const workerArgs = (process.env.BENCH_WORKER_ARGS ?? "").split(" ").filter((arg) => arg !== "")
+// Our worker runs with the Node options of `npm run worker` (the words between "node" and the script), plus
+// BENCH_WORKER_ARGS (e.g. --cpu-prof to profile it).
+const workerScript: string = JSON.parse(readFileSync(`${repoRoot}package.json`, "utf8")).scripts.worker
+const workerArgs = [
+  ...workerScript.split(" ").filter((word) => word.startsWith("--")),
+  ...(process.env.BENCH_WORKER_ARGS ?? "").split(" ").filter((arg) => arg !== "")
+]
 
 const now = () => performance.timeOrigin + performance.now()
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -114,27 +120,23 @@ const main = async () => {
   })
 
   // Our worker: the real process with the test behaviours, one queue, CONCURRENCY slots.
-  const ours = spawn(
-    process.execPath,
-    ["--disable-warning=ExperimentalWarning", ...workerArgs, "packages/worker/src/main.ts"],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        ...env,
-        COSTLINE_TEST_PROCESSORS: "1",
-        WORKER_CONCURRENCY_HIGH: "0",
-        WORKER_CONCURRENCY_DEFAULT: String(CONCURRENCY),
-        WORKER_CONCURRENCY_LOW: "0",
-        WORKER_HEALTH_PORT: String(healthPort),
-        WORKER_HEALTH_HOST: "127.0.0.1",
-        WORKER_SWEEP_MS: "0",
-        DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? "10",
-        LOG_LEVEL
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    }
-  )
+  const ours = spawn(process.execPath, [...workerArgs, "packages/worker/src/main.ts"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ...env,
+      COSTLINE_TEST_PROCESSORS: "1",
+      WORKER_CONCURRENCY_HIGH: "0",
+      WORKER_CONCURRENCY_DEFAULT: String(CONCURRENCY),
+      WORKER_CONCURRENCY_LOW: "0",
+      WORKER_HEALTH_PORT: String(healthPort),
+      WORKER_HEALTH_HOST: "127.0.0.1",
+      WORKER_SWEEP_MS: "0",
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? "10",
+      LOG_LEVEL
+    },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   cleanups.push(
     () => stopChild(ours),
     () => deleteRedisKeys(oursPrefix)
@@ -365,7 +367,7 @@ const main = async () => {
   }
 
   process.stdout.write(
-    `${JOBS} no-op jobs per round, chunks of ${CHUNK}, worker concurrency ${CONCURRENCY}, worker log level ${LOG_LEVEL}, ${ROUNDS} rounds + warm-up\n`
+    `${JOBS} no-op jobs per round, chunks of ${CHUNK}, worker concurrency ${CONCURRENCY}, worker log level ${LOG_LEVEL}, ${ROUNDS} rounds + warm-up; our worker: node ${workerArgs.join(" ")}\n`
   )
   // Warm-up (JIT, connection pools, BullMQ scripts), not counted.
   await throughputOurs(0)
