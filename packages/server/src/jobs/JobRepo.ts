@@ -4,7 +4,7 @@
 // own deciding when a job runs (JobQueue) or what it does (JobProcessors).
 import type { Job, JobId, JobQueueName, JobStatus, JobType, ProjectId, UserId } from "@costline/core"
 import { Context, Effect, Layer, Option } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { columns, iso, isoText, type JobRecord, type JobRow, type StoredJobError, toRecord } from "./JobRecord.ts"
 
@@ -312,14 +312,20 @@ export class JobRepo extends Context.Service<
         )
       })
 
+      /**
+       * The columns of a running job going back to the queue: queued with `message`, or cancelled when its cancel
+       * was asked for meanwhile (no attempt may start it again).
+       */
+      const backToQueue = (message: Statement.Fragment) => sql`
+        status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
+        message = CASE WHEN cancel_requested THEN 'cancelled' ELSE ${message} END,
+        finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END`
+
       const requeue = Effect.fn("JobRepo.requeue")(function* (id: JobId, attempt: number, error: StoredJobError) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
-            SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
-              message = CASE WHEN cancel_requested THEN 'cancelled' ELSE message END,
-              finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END,
-              error = ${json(error)}::jsonb, handoff = NULL, updated_at = now()
+            SET ${backToQueue(sql`message`)}, error = ${json(error)}::jsonb, handoff = NULL, updated_at = now()
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )
@@ -329,11 +335,8 @@ export class JobRepo extends Context.Service<
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
-            SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
-              attempts = CASE WHEN cancel_requested THEN attempts ELSE GREATEST(attempts - 1, 0) END,
-              message = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'interrupted by a shutdown; will resume' END,
-              finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END,
-              updated_at = now()
+            SET ${backToQueue(sql`'interrupted by a shutdown; will resume'`)},
+              attempts = CASE WHEN cancel_requested THEN attempts ELSE GREATEST(attempts - 1, 0) END, updated_at = now()
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )

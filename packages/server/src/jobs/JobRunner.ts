@@ -150,11 +150,16 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
 
   // A status change and its event commit together: a crash between them would otherwise leave a finished job whose
   // JobCompleted / JobFailed never reaches the journal (and a rerun skips finished jobs).
-  const withEvent = (change: Effect.Effect<Option.Option<Job>, SqlError>, body: (job: Job) => ProjectEventBody) =>
+  // `body` may answer null for a change that journals nothing (a release back to the queue).
+  const withEvent = (
+    change: Effect.Effect<Option.Option<Job>, SqlError>,
+    body: (job: Job) => ProjectEventBody | null
+  ) =>
     sql.withTransaction(
-      Effect.tap(change, (written) =>
-        Option.isSome(written) ? journal(written.value, body(written.value)) : Effect.void
-      )
+      Effect.tap(change, (written) => {
+        const event = Option.isSome(written) ? body(written.value) : null
+        return Option.isSome(written) && event !== null ? journal(written.value, event) : Effect.void
+      })
     )
 
   const cancelled = (written: Option.Option<Job>, jobId: JobId): JobRunOutcome =>
@@ -299,12 +304,8 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       Effect.onInterrupt(() =>
         stop("shutdown", true).pipe(
           Effect.andThen(
-            sql.withTransaction(
-              Effect.tap(repo.release(jobId, attempt), (released) =>
-                Option.isSome(released) && released.value.status === "cancelled"
-                  ? journal(released.value, { _tag: "JobCancelled", job: released.value })
-                  : Effect.void
-              )
+            withEvent(repo.release(jobId, attempt), (job) =>
+              job.status === "cancelled" ? { _tag: "JobCancelled", job } : null
             )
           ),
           Effect.tap((released) =>

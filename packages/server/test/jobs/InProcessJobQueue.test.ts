@@ -12,7 +12,7 @@ import { JobRunner } from "@costline/server/jobs/JobRunner"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Deferred, Effect, Layer, Option } from "effect"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
-import { awaitJob, insertPositions, insertProject, insertVersion, journal } from "./jobFixtures.ts"
+import { awaitJob, insertPositions, insertProject, insertVersion, journal, recordFate } from "./jobFixtures.ts"
 
 const Infrastructure = Layer.mergeAll(
   JobRepo.layer,
@@ -273,10 +273,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Job
       const told: Array<string> = []
       const stuck: ProcessorRegistry = {
         export_budget: (context) =>
-          Deferred.succeed(started, undefined).pipe(
-            Effect.andThen(Effect.never),
-            Effect.onError((cause) => Effect.sync(() => told.push(context.fateOf(cause))))
-          )
+          Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), recordFate(told, context))
       }
       const repo = yield* JobRepo
       const job = yield* Effect.gen(function* () {

@@ -16,7 +16,7 @@ import { assert, describe, layer, it as plainIt } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
-import { awaitJob, insertProject, journal } from "./jobFixtures.ts"
+import { awaitJob, insertProject, journal, recordFate } from "./jobFixtures.ts"
 
 const Infrastructure = Layer.mergeAll(
   JobRepo.layer,
@@ -260,7 +260,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         inProcess({
           export_budget: (context) =>
             Effect.fail(new RetryableJobFailure({ message: "the service did not answer" })).pipe(
-              Effect.onError((cause) => Effect.sync(() => told.push(context.fateOf(cause))))
+              recordFate(told, context)
             )
         })
       )
@@ -320,7 +320,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
               Effect.suspend(() => {
                 runs += 1
                 return Effect.never
-              }).pipe(Effect.onError((cause) => Effect.sync(() => told.push(context.fateOf(cause)))))
+              }).pipe(recordFate(told, context))
           },
           { runner: { timeouts: { export_budget: "300 millis" } } }
         )

@@ -1,6 +1,9 @@
 // Rows and waits the job tests share: a user and project to hang jobs on, head positions, the project's journal, and
-// polling a job until it reaches a status (jobs run on other fibers or in another process).
+// polling a job until it reaches a status (jobs run on other fibers or in another process), and recording what a
+// stopped attempt was told of its job.
 import type { Job, JobId, JobStatus, ProjectId } from "@costline/core"
+import type { JobFailure } from "@costline/server/jobs/JobFailure"
+import type { JobContext } from "@costline/server/jobs/JobProcessor"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
 import { type Duration, Effect, Option, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
@@ -82,3 +85,9 @@ export const awaitJob = (
       })
     )
   })
+
+/** Wraps a test processor: when its attempt stops, what it was told of its job (JobContext.fateOf) goes to `told`. */
+export const recordFate =
+  (told: Array<string>, context: JobContext) =>
+  <A, E extends JobFailure, R>(processor: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.onError(processor, (cause) => Effect.sync(() => told.push(context.fateOf(cause))))
