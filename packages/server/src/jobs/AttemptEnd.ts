@@ -10,14 +10,21 @@ import { timeoutVariable } from "./JobTimeouts.ts"
 /** Why the runner stopped an attempt from outside its processor. */
 export type StopReason = "cancelled" | "lost" | "timeout" | "shutdown"
 
+/**
+ * How a job this attempt lost was ended by someone else while the attempt ran (read back from its row): a worker that
+ * found the attempt's worker gone fails it for good on its last attempt, or ends it cancelled when its cancel was asked
+ * for. Unset when another attempt took the job over: that attempt decides what becomes of it.
+ */
+export type EndedElsewhere = "failed" | "cancelled"
+
 export type AttemptEnd =
   /** The job ends cancelled. */
   | { readonly _tag: "Cancelled" }
   /**
    * The job is no longer this attempt's: its lock expired and another worker took it over, or ended it (cancelled, or
-   * failed as lost). Nothing is recorded.
+   * failed as lost), which `endedAs` then says. Nothing is recorded.
    */
-  | { readonly _tag: "Lost" }
+  | { readonly _tag: "Lost"; readonly endedAs: EndedElsewhere | undefined }
   /** Stopped by a shutdown: back to the queue without counting the attempt, for another process to resume. */
   | { readonly _tag: "Released" }
   /** Failed for now with attempts left: queued again after a backoff. */
@@ -26,7 +33,8 @@ export type AttemptEnd =
 
 /**
  * What a processor is told of its job should the attempt end now (JobContext.fateOf). "queued-again" may still end
- * cancelled, when a cancel request reached the job's row but not the attempt.
+ * cancelled, when a cancel request reached the job's row but not the attempt. "lost": another attempt owns the job
+ * now; a job another worker ended while this attempt ran is told as that end (failed or cancelled).
  */
 export type JobFate = "queued-again" | "lost" | "failed" | "cancelled"
 
@@ -53,13 +61,14 @@ const timeoutError = (record: JobRecord, limit: Duration.Duration): StoredJobErr
 
 /**
  * The end of the attempt `record` (the job as this attempt started it) that failed with `cause`; `stopReason` is set
- * when the runner stopped it, `limit` is its job type's time limit.
+ * when the runner stopped it (with `endedElsewhere` when it stopped it as lost), `limit` is its job type's time limit.
  */
 export const attemptEnd = (
   record: JobRecord,
   limit: Duration.Duration,
   stopReason: StopReason | undefined,
-  cause: Cause.Cause<JobFailure>
+  cause: Cause.Cause<JobFailure>,
+  endedElsewhere?: EndedElsewhere | undefined
 ): AttemptEnd => {
   let error: StoredJobError
   if (Cause.hasInterruptsOnly(cause)) {
@@ -67,7 +76,7 @@ export const attemptEnd = (
       case "cancelled":
         return { _tag: "Cancelled" }
       case "lost":
-        return { _tag: "Lost" }
+        return { _tag: "Lost", endedAs: endedElsewhere }
       case "shutdown":
         return { _tag: "Released" }
       case "timeout":
@@ -90,7 +99,7 @@ export const jobFate = (end: AttemptEnd): JobFate => {
     case "Cancelled":
       return "cancelled"
     case "Lost":
-      return "lost"
+      return end.endedAs ?? "lost"
     case "Released":
     case "Retry":
       return "queued-again"

@@ -7,7 +7,7 @@ import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Sc
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
-import { attemptEnd, jobFate, type StopReason } from "./AttemptEnd.ts"
+import { attemptEnd, type EndedElsewhere, jobFate, type StopReason } from "./AttemptEnd.ts"
 import * as Batcher from "./Batcher.ts"
 import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
 import type { JobContext } from "./JobProcessor.ts"
@@ -212,6 +212,20 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     const took = Effect.map(Clock.currentTimeMillis, (now) => `${attemptText}, ${Math.round(now - startedAtMs)} ms`)
 
     let stopReason: StopReason | undefined
+    let endedElsewhere: EndedElsewhere | undefined
+    // The job is no longer this attempt's: its row says whether another attempt owns it now (which then decides what
+    // becomes of it) or another worker ended this very attempt's job (failed for good or cancelled, see notStarted),
+    // which the processor is told (fateOf) before it is stopped.
+    // Should the row not answer, the attempt is stopped as lost all the same.
+    const readEndedElsewhere = repo.findRecord(jobId).pipe(
+      Effect.map((found) => {
+        const row = Option.getOrUndefined(found)?.job
+        if (row?.attempts === attempt && (row.status === "failed" || row.status === "cancelled")) {
+          endedElsewhere = row.status
+        }
+      }),
+      Effect.catch((error) => Effect.logWarning("could not read back the job this attempt lost", error))
+    )
     let fiber: Fiber.Fiber<unknown, JobFailure> | undefined
     const stop = (reason: StopReason, interrupt: boolean) =>
       Effect.suspend(() => {
@@ -247,9 +261,11 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
               )
             )
             .pipe(
-              Effect.map(
-                (written): JobProgressReporter.WriteSignal =>
-                  Option.isNone(written) ? "lost" : written.value.cancelRequested ? "cancelled" : "ok"
+              Effect.flatMap(
+                (written): Effect.Effect<JobProgressReporter.WriteSignal> =>
+                  Option.isNone(written)
+                    ? Effect.as(readEndedElsewhere, "lost" as const)
+                    : Effect.succeed(written.value.cancelRequested ? "cancelled" : "ok")
               ),
               // Progress is advisory: a failed write is logged and the job goes on (the next write may succeed).
               Effect.catch((error) => Effect.logWarning("progress not recorded", error).pipe(Effect.as("ok" as const)))
@@ -260,7 +276,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       job,
       payload,
       reportProgress: (update) => reporterOf().report(update),
-      fateOf: (cause) => jobFate(attemptEnd(record, limit, stopReason, cause))
+      fateOf: (cause) => jobFate(attemptEnd(record, limit, stopReason, cause, endedElsewhere))
     }
 
     const processor = processors.get(job.type)
@@ -332,7 +348,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
       return { _tag: "Completed", job: written.value } as const
     }
 
-    const end = attemptEnd(record, limit, stopReason, exit.cause)
+    const end = attemptEnd(record, limit, stopReason, exit.cause, endedElsewhere)
     if (!Cause.hasInterruptsOnly(exit.cause) && Option.isNone(Cause.findErrorOption(exit.cause))) {
       yield* Effect.logError("job processor died", Cause.squash(exit.cause))
     }
@@ -343,7 +359,11 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
         return cancelled(written, jobId)
       }
       case "Lost":
-        yield* Effect.logWarning(`job attempt abandoned: ${LOST}`)
+        yield* Effect.logWarning(
+          end.endedAs === undefined
+            ? `job attempt abandoned: ${LOST}`
+            : `job attempt abandoned: another worker ended the job (${end.endedAs}) while it ran`
+        )
         return skipped(jobId, LOST)
       // A shutdown interrupts this fiber too, which ends in onInterrupt above, not here.
       case "Released":

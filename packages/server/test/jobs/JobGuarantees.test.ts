@@ -414,6 +414,78 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     )
   })
 
+  // What a stopped attempt hears of a job it lost depends on who has it now: another attempt decides its end itself
+  // ("lost"); a job another worker ended on this attempt's behalf (notStarted) ends as that worker recorded it.
+  const lostTo: ReadonlyArray<{
+    readonly by: string
+    readonly fate: string
+    readonly status: string
+    readonly take: (repo: JobRepo["Service"], id: JobId) => Effect.Effect<Option.Option<unknown>, unknown>
+  }> = [
+    { by: "another attempt took it over", fate: "lost", status: "running", take: (repo, id) => repo.markRunning(id) },
+    {
+      by: "another worker failed it for good",
+      fate: "failed",
+      status: "failed",
+      take: (repo, id) =>
+        repo.fail(id, 1, { message: "the worker running this job stopped", retryable: false, code: "worker_lost" })
+    },
+    {
+      by: "another worker cancelled it",
+      fate: "cancelled",
+      status: "cancelled",
+      take: (repo, id) => repo.markCancelled(id, 1)
+    }
+  ]
+  for (const { by, fate, status, take } of lostTo) {
+    it.effect(`an attempt that finds its job gone at a progress report is told so: ${by} → ${fate}`, () => {
+      const started = Deferred.makeUnsafe<void>()
+      const release = Deferred.makeUnsafe<void>()
+      const told: Array<string> = []
+      return Effect.gen(function* () {
+        const repo = yield* JobRepo
+        const runner = yield* JobRunner
+        const { record } = yield* repo
+          .create({
+            id: `lost-${crypto.randomUUID()}` as JobId,
+            projectId: null,
+            type: "export_budget",
+            queue: "default",
+            priority: 0,
+            payload: {},
+            createdBy: null,
+            maxAttempts: 3
+          })
+          .pipe(Effect.orDie)
+        const first = yield* Effect.forkChild(runner.run(record.job.id))
+        yield* Deferred.await(started)
+        assert.isTrue(Option.isSome(yield* take(repo, record.job.id).pipe(Effect.orDie)))
+        yield* Deferred.succeed(release, undefined)
+        const outcome = yield* Fiber.join(first)
+        assert.strictEqual(outcome._tag, "Skipped")
+        assert.deepStrictEqual(told, [fate])
+        const row = Option.getOrThrow(yield* repo.find(record.job.id).pipe(Effect.orDie))
+        assert.strictEqual(row.status, status, "the attempt that lost the job recorded nothing")
+      }).pipe(
+        Effect.provide(
+          JobRunner.layerWith({}).pipe(
+            Layer.provide(
+              JobProcessors.layerWith({
+                export_budget: (context) =>
+                  Deferred.succeed(started, undefined).pipe(
+                    Effect.andThen(Deferred.await(release)),
+                    Effect.andThen(context.reportProgress({ progress: 0.5, message: "half way" })),
+                    Effect.andThen(Effect.never),
+                    recordFate(told, context)
+                  )
+              })
+            )
+          )
+        )
+      )
+    })
+  }
+
   it.effect("a job whose worker died in each of its attempts fails for good instead of being taken over again", () => {
     let runs = 0
     return Effect.gen(function* () {

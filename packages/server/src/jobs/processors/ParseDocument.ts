@@ -59,9 +59,9 @@ export const makeParseDocument = Effect.gen(function* () {
 
   /**
    * The attempt ended without a result after it marked the document parsing: the document follows the job (`fate`, as
-   * the runner records it): failed when the job fails for good, pending otherwise. A lost attempt sets it pending too:
-   * should another attempt own the job, that attempt records the document's outcome at its end (markParsed and
-   * markFailed apply whatever the status). It runs as the attempt's finalizer and is uninterruptible, so the interrupt
+   * the runner records it): failed when the job fails for good (here or, for a lost attempt, by another worker),
+   * pending otherwise. A lost attempt whose job another attempt owns now sets it pending too: that attempt records the
+   * document's outcome at its end (markParsed and markFailed apply whatever the status). It runs as the attempt's finalizer and is uninterruptible, so the interrupt
    * that cancels the job cannot cut the write short; if the database does not answer, the document stays parsing until
    * the job runs again.
    *
