@@ -218,12 +218,14 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     // which the processor is told (fateOf) before it is stopped.
     // Should the row not answer, the attempt is stopped as lost all the same.
     const readEndedElsewhere = repo.findRecord(jobId).pipe(
-      Effect.map((found) => {
-        const row = Option.getOrUndefined(found)?.job
-        if (row?.attempts === attempt && (row.status === "failed" || row.status === "cancelled")) {
-          endedElsewhere = row.status
-        }
-      }),
+      Effect.flatMap((found) =>
+        Effect.sync(() => {
+          const row = Option.getOrUndefined(found)?.job
+          if (row?.attempts === attempt && (row.status === "failed" || row.status === "cancelled")) {
+            endedElsewhere = row.status
+          }
+        })
+      ),
       Effect.catch((error) => Effect.logWarning("could not read back the job this attempt lost", error))
     )
     let fiber: Fiber.Fiber<unknown, JobFailure> | undefined
