@@ -1,6 +1,7 @@
 // Request bodies through UwsHttpServer over real sockets: a stream reader slower than the sender gets every byte in
 // order (the socket is paused and resumed under it), an answer given without reading a large body leaves the
-// keep-alive connection usable, and a body streamed once cannot be read whole afterwards.
+// keep-alive connection usable, a handler that works past uWS's idle timer after reading its body still answers,
+// and a body streamed once cannot be read whole afterwards.
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Stream } from "effect"
@@ -42,6 +43,21 @@ const ReadTwice = HttpRouter.add(
   })
 )
 
+// Reads the body whole once it has arrived (and paused the socket past the high-water mark), then works for longer
+// than uWS's idle timer (10 s) before it answers.
+const LONG_HANDLER_MS = 11_500
+const ReadThenWork = HttpRouter.add(
+  "POST",
+  "/read-then-work",
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    yield* Effect.sleep(300)
+    const whole = yield* request.arrayBuffer
+    yield* Effect.sleep(LONG_HANDLER_MS)
+    return yield* HttpServerResponse.json({ bytes: whole.byteLength })
+  })
+)
+
 // Answers after a moment without touching the body: by then the body has paused the socket.
 const IgnoreBody = HttpRouter.add(
   "POST",
@@ -50,7 +66,7 @@ const IgnoreBody = HttpRouter.add(
 )
 
 const startServer = Effect.gen(function* () {
-  const layer = HttpRouter.serve(Layer.mergeAll(SlowReader, ReadTwice, IgnoreBody), {
+  const layer = HttpRouter.serve(Layer.mergeAll(SlowReader, ReadTwice, IgnoreBody, ReadThenWork), {
     disableLogger: true,
     disableListenLog: true
   }).pipe(
@@ -102,6 +118,28 @@ describe("UwsHttpServer request bodies", () => {
       assert.deepStrictEqual(statuses, ["200", "400"])
       assert.isTrue(raw.closedByServer)
     })
+  )
+
+  // Once a body is read, its socket stays paused until the answer: resumed, uWS would start its 10 s idle timer
+  // and close the connection under a handler still at work (an upload's parse, an export).
+  it.live(
+    "a handler that reads its body and then works for longer than uWS's idle timer still answers",
+    () =>
+      Effect.gen(function* () {
+        const port = yield* startServer
+        const body = bodyOf(2 * BODY_HIGH_WATER_BYTES)
+        const started = Date.now()
+        const result = yield* httpRequest(port, {
+          method: "POST",
+          path: "/read-then-work",
+          headers: { "content-type": "application/octet-stream", "content-length": String(body.length) },
+          write: (request) => request.end(body)
+        }).pipe(Effect.timeout(30_000))
+        assert.strictEqual(result.status, 200)
+        assert.deepStrictEqual(JSON.parse(result.body), { bytes: body.length })
+        assert.isAtLeast(Date.now() - started, LONG_HANDLER_MS)
+      }),
+    { timeout: 40_000 }
   )
 
   it.live("a body streamed once cannot be read whole afterwards: 400, not a truncated body", () =>
