@@ -44,7 +44,7 @@ const LATENCY_WARM_UP_SECONDS = Number(process.env.BENCH_LATENCY_WARM_UP_SECONDS
 const LOG_LEVEL = process.env.BENCH_WORKER_LOG_LEVEL ?? "info"
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 // Our worker runs with the Node options of `npm run worker` (the words between "node" and the script), plus
-// BENCH_WORKER_ARGS (e.g. --cpu-prof to profile it).
+// BENCH_WORKER_ARGS (e.g. --cpu-prof to profile it); the raw peer's worker takes BENCH_RAW_WORKER_ARGS.
 const workerScript: string = JSON.parse(readFileSync(`${repoRoot}package.json`, "utf8")).scripts.worker
 const workerArgs = [
   ...workerScript.split(" ").filter((word) => word.startsWith("--")),
@@ -160,7 +160,10 @@ const main = async () => {
   const raw = fork(`${repoRoot}bench/peers/bullmqWorker.ts`, [], {
     cwd: repoRoot,
     env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: rawPrefix, WORKER_CONCURRENCY: String(CONCURRENCY) },
-    execArgv: ["--disable-warning=ExperimentalWarning"],
+    execArgv: [
+      "--disable-warning=ExperimentalWarning",
+      ...(process.env.BENCH_RAW_WORKER_ARGS ?? "").split(" ").filter((arg) => arg !== "")
+    ],
     stdio: ["ignore", "pipe", "pipe", "ipc"]
   })
   cleanups.push(

@@ -11,7 +11,7 @@ import { ProjectEventLog } from "@costline/server/events/ProjectEventLog"
 import type { Producer } from "@costline/server/jobs/BullMQProducer"
 import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
-import { JobRunner } from "@costline/server/jobs/JobRunner"
+import { JobRunner, livenessForLock } from "@costline/server/jobs/JobRunner"
 import * as PipelineLayers from "@costline/server/jobs/processors/PipelineLayers"
 import { Redis } from "@costline/server/redis/Redis"
 import { Duration, Effect, Layer, Ref, Schedule } from "effect"
@@ -32,7 +32,10 @@ export const workerServices = (config: WorkerConfig) => {
   const processors = PipelineLayers.workerProcessors({ actorTimeout: config.actorTimeoutMs }).pipe(
     Layer.provide(ActorCluster.layerClient(config.app))
   )
-  return Layer.mergeAll(JobRunner.layerWith({ timeouts: config.jobTimeouts }), WorkerMetrics.layer).pipe(
+  return Layer.mergeAll(
+    JobRunner.layerWith({ timeouts: config.jobTimeouts, liveness: livenessForLock(Duration.millis(config.lockMs)) }),
+    WorkerMetrics.layer
+  ).pipe(
     Layer.provide(processors),
     Layer.provideMerge(Layer.mergeAll(JobRepo.layer, events)),
     Layer.provideMerge(Layer.mergeAll(database, redis, appConfig))

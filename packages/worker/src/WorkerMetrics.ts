@@ -39,6 +39,7 @@ export class WorkerMetrics extends Context.Service<
         case "Cancelled":
           return count("cancelled", outcome.job.type)
         case "Skipped":
+        case "RunningElsewhere":
           return count("skipped", "unknown")
       }
     }

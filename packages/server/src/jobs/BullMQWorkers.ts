@@ -46,6 +46,8 @@ type Directive =
   | { readonly _tag: "retry"; readonly message: string }
   | { readonly _tag: "fail"; readonly message: string }
   | { readonly _tag: "delayed" }
+  /** An attempt on a live worker still runs the job (JobRunner's RunningElsewhere): delivered again after `afterMs`. */
+  | { readonly _tag: "recheck"; readonly afterMs: number }
 
 /** A job whose slot came free only after shutdown began: it is handed back instead of started. */
 interface NotStarted {
@@ -55,17 +57,20 @@ const notStarted: NotStarted = { _tag: "NotStarted" }
 
 /**
  * What BullMQ does with a pack once each of its jobs has had its turn: postponed when an attempt could not be recorded
- * (the failure), handed back when the worker is shutting down with jobs not started, retried when the runner died on
- * one, done otherwise (jobs to retry have left the pack already).
+ * (the failure), handed back when the worker is shutting down with jobs not started, delivered again later when a job
+ * still runs on a live worker elsewhere, retried when the runner died on one, done otherwise (jobs to retry have left
+ * the pack already). The jobs that ran are skipped where the pack runs next.
  */
 const packDirective = (exits: ReadonlyArray<Exit.Exit<JobRunOutcome | NotStarted, unknown>>) =>
   Effect.gen(function* () {
     let unrecorded: unknown
     let died = false
     let handBack = false
+    let recheckAfterMs = 0
     for (const exit of exits) {
       if (Exit.isSuccess(exit)) {
         if (exit.value._tag === "NotStarted") handBack = true
+        if (exit.value._tag === "RunningElsewhere") recheckAfterMs = Math.max(recheckAfterMs, exit.value.recheckAfterMs)
       } else if (Cause.hasInterruptsOnly(exit.cause)) {
         return yield* Effect.interrupt
       } else if (Cause.hasDies(exit.cause)) {
@@ -76,8 +81,8 @@ const packDirective = (exits: ReadonlyArray<Exit.Exit<JobRunOutcome | NotStarted
       }
     }
     if (unrecorded !== undefined) return yield* Effect.fail(unrecorded)
-    // The ones that ran are skipped where the pack runs next.
     if (handBack) return { _tag: "handBack" } as Directive
+    if (recheckAfterMs > 0) return { _tag: "recheck", afterMs: recheckAfterMs } as Directive
     return died
       ? ({ _tag: "retry", message: "the job runner failed unexpectedly on a job of the pack" } as Directive)
       : ({ _tag: "done" } as Directive)
@@ -93,6 +98,8 @@ const directiveFor = (outcome: JobRunOutcome): Directive => {
       return { _tag: "retry", message: outcome.job.error?.message ?? "retrying" }
     case "Failed":
       return { _tag: "fail", message: outcome.job.error?.message ?? "failed" }
+    case "RunningElsewhere":
+      return { _tag: "recheck", afterMs: outcome.recheckAfterMs }
   }
 }
 
@@ -220,6 +227,11 @@ export const runWorkers = Effect.fnUntraced(function* <R>(
           if (directive._tag === "retry") throw new Error(directive.message)
           if (directive._tag === "fail") throw new UnrecoverableError(directive.message)
           if (directive._tag === "delayed") throw new DelayedError("the attempt could not be recorded")
+          if (directive._tag === "recheck") {
+            return job.moveToDelayed(Date.now() + directive.afterMs, token).then(() => {
+              throw new DelayedError("an attempt on a live worker still runs the job")
+            })
+          }
           if (directive._tag === "handBack") {
             return job.moveToWait(token).then(() => {
               throw new WaitingError("not started: the worker is shutting down")

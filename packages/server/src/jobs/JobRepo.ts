@@ -24,6 +24,12 @@ export interface CreateJob {
 }
 
 /** One delivery to start: the job and the BullMQ job that delivered it (its pack's id, or null when it came alone). */
+/** An attempt in progress: the job and its attempt number (the fencing token its writes carry). */
+export interface RunningAttempt {
+  readonly id: JobId
+  readonly attempt: number
+}
+
 export interface JobStart {
   readonly id: JobId
   /**
@@ -83,8 +89,16 @@ export class JobRepo extends Context.Service<
      * it commits without waiting for the WAL flush (see below).
      */
     readonly markRunningMany: (
-      starts: ReadonlyArray<JobStart>
+      starts: ReadonlyArray<JobStart>,
+      takeOverAfterMs?: number | undefined
     ) => Effect.Effect<ReadonlyMap<JobId, JobRecord>, SqlError>
+    /**
+     * Touches the rows of attempts running in this process (updated_at): their worker is alive. With
+     * `takeOverAfterMs`, markRunningMany takes over only a running row untouched for that long.
+     */
+    readonly heartbeat: (attempts: ReadonlyArray<RunningAttempt>) => Effect.Effect<void, SqlError>
+    /** Whether the running attempt `attempt` of the job touched its row within the last `withinMs`. */
+    readonly isHeartbeating: (id: JobId, attempt: number, withinMs: number) => Effect.Effect<boolean, SqlError>
     /**
      * Records progress of attempt `attempt`. None when the job is no longer that attempt's (another worker took it
      * over, or it was cancelled before it started); `cancelRequested` tells the runner to stop.
@@ -222,8 +236,18 @@ export class JobRepo extends Context.Service<
       // transaction, set by set_config in the same round trip): if PostgreSQL crashed before the flush, the start is
       // forgotten, but the crash also breaks the attempt's connection, so it cannot record an end either; BullMQ
       // delivers the job again and it starts afresh. Ends (complete, fail) stay durable: BullMQ forgets a finished job.
-      const markRunningMany = Effect.fn("JobRepo.markRunningMany")(function* (starts: ReadonlyArray<JobStart>) {
+      //
+      // A running row is taken over only when its attempt's worker is gone: with `takeOverAfterMs`, only when the row
+      // has not been touched (a heartbeat, a progress write) for that long.
+      const markRunningMany = Effect.fn("JobRepo.markRunningMany")(function* (
+        starts: ReadonlyArray<JobStart>,
+        takeOverAfterMs?: number | undefined
+      ) {
         if (starts.length === 0) return new Map<JobId, JobRecord>()
+        const abandoned =
+          takeOverAfterMs === undefined
+            ? sql.literal("true")
+            : sql`updated_at < now() - make_interval(secs => ${takeOverAfterMs / 1000})`
         // A null carrier travels as '' (an array parameter of nulls only has no type).
         const rows = yield* sql<JobRow>`
           UPDATE background_jobs
@@ -231,9 +255,32 @@ export class JobRepo extends Context.Service<
           FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit,
             unnest(${starts.map((start) => start.id)}::text[]) WITH ORDINALITY AS v(job_id, n)
           WHERE id = v.job_id AND coalesce(handoff, '') = (${starts.map((start) => start.carrier ?? "")}::text[])[v.n]
-            AND NOT cancel_requested AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts))
+            AND NOT cancel_requested
+            AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts AND ${abandoned}))
           RETURNING ${select}`
         return new Map(rows.map((row) => [row.id as JobId, toRecord(row)]))
+      })
+
+      // Like a start, a heartbeat need not reach the disk: a crash loses it with the attempt it speaks for.
+      const heartbeat = Effect.fn("JobRepo.heartbeat")(function* (attempts: ReadonlyArray<RunningAttempt>) {
+        if (attempts.length === 0) return
+        yield* sql`
+          UPDATE background_jobs SET updated_at = now()
+          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit,
+            unnest(${attempts.map((running) => running.id)}::text[], ${attempts.map((running) => running.attempt)}::int[])
+              AS v(job_id, attempt)
+          WHERE id = v.job_id AND attempts = v.attempt AND status = 'running'`
+      })
+
+      const isHeartbeating = Effect.fn("JobRepo.isHeartbeating")(function* (
+        id: JobId,
+        attempt: number,
+        withinMs: number
+      ) {
+        const rows = yield* sql<{ readonly alive: boolean }>`
+          SELECT updated_at >= now() - make_interval(secs => ${withinMs / 1000}) AS alive FROM background_jobs
+          WHERE id = ${id} AND attempts = ${attempt} AND status = 'running'`
+        return rows[0]?.alive === true
       })
 
       const markRunning = (id: JobId, carrier: string | null = null) =>
@@ -449,6 +496,8 @@ export class JobRepo extends Context.Service<
         findRecord,
         markRunning,
         markRunningMany,
+        heartbeat,
+        isHeartbeating,
         reportProgress,
         complete,
         completeMany,

@@ -13,7 +13,14 @@ import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
 import type { JobContext } from "./JobProcessor.ts"
 import { JobProcessors } from "./JobProcessors.ts"
 import * as JobProgressReporter from "./JobProgressReporter.ts"
-import { type Completion, type JobRecord, JobRepo, type JobStart, type StoredJobError } from "./JobRepo.ts"
+import {
+  type Completion,
+  type JobRecord,
+  JobRepo,
+  type JobStart,
+  type RunningAttempt,
+  type StoredJobError
+} from "./JobRepo.ts"
 import { defaultJobTimeouts, type JobTimeouts, jobTimeoutsFromConfig } from "./JobTimeouts.ts"
 
 /** What the runner tells whoever schedules jobs; the BullMQ adapter maps it to return / retry / UnrecoverableError. */
@@ -27,6 +34,11 @@ export type JobRunOutcome =
   | { readonly _tag: "Cancelled"; readonly job: Job }
   /** Nothing (more) to do here: the job is unknown, finished, cancelled, or another attempt owns it now. */
   | { readonly _tag: "Skipped"; readonly jobId: JobId; readonly reason: string }
+  /**
+   * Delivered again while an attempt on a live worker still runs it (see JobRunnerOptions.liveness): not started. The
+   * delivery should look again after `recheckAfterMs`, by when the row says whether that worker is still alive.
+   */
+  | { readonly _tag: "RunningElsewhere"; readonly jobId: JobId; readonly recheckAfterMs: number }
 
 /** How an attempt was delivered (BullMQJobs); the in-process queue passes nothing. */
 export interface Delivery {
@@ -44,6 +56,31 @@ export interface JobRunnerOptions {
   readonly timeouts?: Partial<Record<JobType, Duration.Input>> | undefined
   /** Progress writes (JobProgress events) of one job in any one-second window; default 10. */
   readonly progressPerSecond?: number | undefined
+  /**
+   * For workers that other processes may hand a job to again while an attempt still runs it here: BullMQ redelivers
+   * a job whose lock expired, which also happens to a live worker when Redis was out of reach for longer than the
+   * lock. Each running attempt touches its row every `heartbeat`, and a delivery takes over a running job only once
+   * its row has been untouched for `takeOverAfter`; until then it answers RunningElsewhere. Without it (the in-process
+   * queue, the only process running its jobs) a running row at a delivery was left by a process that died, and is
+   * taken over at once.
+   */
+  readonly liveness?: Liveness | undefined
+}
+
+export interface Liveness {
+  readonly heartbeat: Duration.Input
+  readonly takeOverAfter: Duration.Input
+}
+
+/**
+ * The liveness of BullMQ workers whose locks last `lockDuration`. A killed worker's lock runs out at least half a lock
+ * after its last renewal (renewals come every half lock), so when BullMQ hands its job out again the row has been
+ * untouched for at least half a lock: a third is past the take-over age. A live worker touches its rows at most a
+ * quarter of a lock apart (a sixth, plus up to half of that for an attempt that started between two beats).
+ */
+export const livenessForLock = (lockDuration: Duration.Input): Liveness => {
+  const lockMs = Duration.toMillis(Duration.fromInputUnsafe(lockDuration))
+  return { heartbeat: Duration.millis(lockMs / 6), takeOverAfter: Duration.millis(lockMs / 3) }
 }
 
 /** Status-write batches of each kind running at once (see `markRunning` below). */
@@ -79,7 +116,7 @@ export class JobRunner extends Context.Service<
           if (limit !== undefined)
             (timeouts as Record<string, Duration.Duration>)[type] = Duration.fromInputUnsafe(limit)
         }
-        return yield* make(timeouts, options.progressPerSecond ?? 10)
+        return yield* make(timeouts, options.progressPerSecond ?? 10, options.liveness)
       })
     )
 
@@ -88,19 +125,36 @@ export class JobRunner extends Context.Service<
     JobRunner,
     Effect.gen(function* () {
       const timeouts = yield* jobTimeoutsFromConfig.pipe(Effect.catch((error) => Effect.die(new Error(error.message))))
-      return yield* make(timeouts, 10)
+      return yield* make(timeouts, 10, undefined)
     })
   )
 }
 
-const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSecond: number) {
+const make = Effect.fnUntraced(function* (
+  timeouts: JobTimeouts,
+  progressPerSecond: number,
+  liveness: Liveness | undefined
+) {
   const repo = yield* JobRepo
   const processors = yield* JobProcessors
   const events = yield* ProjectEventLog
   const sql = yield* SqlClient.SqlClient
   // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis; Infinity
   // once it has been told to stop, so that it is told once however long it takes to end).
-  const running = new Map<JobId, { readonly stop: (reason: StopReason) => Effect.Effect<void>; deadline: number }>()
+  // With liveness, also the attempt number and when its row was last touched (Clock millis).
+  const running = new Map<
+    JobId,
+    {
+      readonly stop: (reason: StopReason) => Effect.Effect<void>
+      deadline: number
+      readonly attempt: number
+      touchedAt: number
+    }
+  >()
+  const heartbeatMs =
+    liveness === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(liveness.heartbeat))
+  const takeOverAfterMs =
+    liveness === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(liveness.takeOverAfter))
 
   // One timer for all attempts instead of one per attempt: a tick a quarter of the shortest limit apart (10 ms to
   // 1 s) stops the attempts past their deadline, so a limit is kept to within that tick.
@@ -114,6 +168,28 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     }
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 
+  // One statement a beat for every attempt here not touched for half a beat or more. A failed beat is only logged: the
+  // next one may pass, and a row left untouched for too long only lets another worker take its job over.
+  if (heartbeatMs !== undefined) {
+    yield* Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const due: Array<RunningAttempt> = []
+      for (const [id, attempt] of running) {
+        if (now - attempt.touchedAt >= heartbeatMs / 2) due.push({ id, attempt: attempt.attempt })
+      }
+      if (due.length === 0) return
+      yield* repo.heartbeat(due)
+      for (const { id } of due) {
+        const attempt = running.get(id)
+        if (attempt !== undefined) attempt.touchedAt = now
+      }
+    }).pipe(
+      Effect.catch((error) => Effect.logWarning("heartbeat of the running jobs not recorded", error)),
+      Effect.repeat(Schedule.spaced(heartbeatMs)),
+      Effect.forkScoped
+    )
+  }
+
   // Many workers' attempts start and end at once under load: one UPDATE for many of them instead of one each. The
   // calls of one event-loop turn go together, and those that arrive while the batches in flight run make the next
   // ones (Batcher.ts), so a lone call waits for the end of its turn and one round trip, and a burst costs few
@@ -124,7 +200,7 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
   // (median of 3 rounds, 100 slots: ~7,450 jobs/s with 25; ~5,400 with 10, ~6,500 with 50, ~5,500 with 500).
   const markRunning = yield* Batcher.make({
     run: (starts: ReadonlyArray<JobStart>) =>
-      Effect.map(repo.markRunningMany(starts), (started) => {
+      Effect.map(repo.markRunningMany(starts, takeOverAfterMs), (started) => {
         // The same id twice in one batch (a duplicate delivery) starts once.
         const seen = new Set<JobId>()
         return starts.map(({ id }) => {
@@ -172,6 +248,19 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
     const { job, cancelRequested, handoff } = existing.value
     // A stale delivery (the job left this pack to be retried alone, or the other way round): the job is not its to end.
     if (handoff !== carrier) return skipped(jobId, "delivered by a BullMQ job that no longer carries it")
+    // An attempt still runs it on a worker that is alive (it touched the row lately): BullMQ handed the job out again
+    // because that worker's lock ran out (Redis out of reach), not because it died. That attempt records the job's end
+    // (and hears a cancel itself); this delivery looks again later, and takes over if the row has gone quiet by then.
+    if (
+      job.status === "running" &&
+      takeOverAfterMs !== undefined &&
+      (yield* repo.isHeartbeating(jobId, job.attempts, takeOverAfterMs))
+    ) {
+      yield* Effect.logInfo(
+        `job not started: attempt ${job.attempts} still runs it on a live worker; looking again in ${takeOverAfterMs} ms`
+      )
+      return { _tag: "RunningElsewhere", jobId, recheckAfterMs: takeOverAfterMs } as const
+    }
     // Its cancel was asked for while an attempt ran, and that attempt ended without recording it: its worker died.
     // (A requeue or release cancels such a job itself; a row queued with the request is ended here all the same.)
     // No attempt may start now, so it ends here.
@@ -308,7 +397,12 @@ const make = Effect.fnUntraced(function* (timeouts: JobTimeouts, progressPerSeco
         { startImmediately: true }
       )
       const started = fiber
-      running.set(jobId, { stop: (reason) => stop(reason, true), deadline: startedAtMs + Duration.toMillis(limit) })
+      running.set(jobId, {
+        stop: (reason) => stop(reason, true),
+        deadline: startedAtMs + Duration.toMillis(limit),
+        attempt,
+        touchedAt: startedAtMs
+      })
       return yield* Fiber.await(started)
     }).pipe(
       Effect.ensuring(

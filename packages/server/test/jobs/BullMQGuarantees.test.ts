@@ -10,9 +10,10 @@ import { PermanentJobFailure, RetryableJobFailure } from "@costline/server/jobs/
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
+import { livenessForLock } from "@costline/server/jobs/JobRunner"
 import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
-import { Deferred, Effect, Layer, Redacted } from "effect"
+import { Deferred, type Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
 import { startTcpProxy } from "../../../../test/support/tcpProxy.ts"
 import { bullmqInfrastructure, bullmqWorkers, Events } from "./bullmqFixture.ts"
@@ -24,6 +25,8 @@ interface WorkerOptions {
   /** Whether cancel requests on the pub/sub channel reach the runner (as in the worker process). */
   readonly listen?: boolean
   readonly concurrency?: number
+  /** BullMQ's lock duration, and the runner's liveness derived from it as in the worker process. Default 30 s. */
+  readonly lockDuration?: Duration.Input
 }
 
 /** BullMQ workers on all three queues for the test's duration, with the given processors. */
@@ -34,7 +37,9 @@ const workers = (extra: ProcessorRegistry, options: WorkerOptions = {}) => {
     concurrency: { high: concurrency, default: concurrency, low: concurrency },
     shutdownTimeout: "2 seconds",
     unrecordedRetryDelay: "200 millis",
-    listen: options.listen !== false
+    listen: options.listen !== false,
+    lockDuration: options.lockDuration,
+    runner: { liveness: livenessForLock(options.lockDuration ?? "30 seconds") }
   })
 }
 
@@ -163,6 +168,51 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       )
     }
   )
+
+  // Redis losing a live worker's lock (out of reach for longer than the lock, failed over, flushed): BullMQ hands the
+  // job out again while its attempt still runs. The row's heartbeat says that worker is alive, so the new delivery
+  // waits and looks again instead of taking the job over and running it a second time.
+  it.effect("a job BullMQ hands out again while its attempt runs on a live worker runs once, and completes", () => {
+    const started = Deferred.makeUnsafe<void>()
+    const runs = { count: 0 }
+    return Effect.gen(function* () {
+      const redis = yield* Redis
+      const projectId = yield* insertProject
+      const queue = yield* JobQueue
+      const job = yield* queue.enqueue({ type: "export_budget", projectId })
+      yield* Deferred.await(started)
+      const jobKey = `${redis.prefix}:default:${BullMQJobs.bullJobId(job.id)}`
+      // The lock goes; BullMQ's stalled check (every lock duration) moves the job back to the wait list. Its guard key,
+      // left by the earlier tests' workers with their 30 s lock, goes too, so the check runs on this test's interval.
+      yield* Effect.promise(() => redis.client.del(`${jobKey}:lock`, `${redis.prefix}:default:stalled-check`))
+      const completed = yield* awaitJob(job.id, ["completed", "failed", "cancelled"], "15 seconds")
+      assert.strictEqual(completed.status, "completed")
+      assert.strictEqual(runs.count, 1, "the job ran once")
+      assert.strictEqual(completed.attempts, 1, "no second attempt took it over")
+      const stalled = yield* Effect.promise(() => redis.client.hget(jobKey, "stc"))
+      assert.isAtLeast(Number(stalled), 1, "BullMQ did hand the job out again while it ran")
+      // The delivery that waited finds the job finished when it looks again, and BullMQ's copy ends too.
+      const finishedOn = yield* Effect.promise(() => redis.client.hget(jobKey, "finishedOn")).pipe(
+        Effect.filterOrFail((value) => value !== null),
+        Effect.retry(Schedule.spaced("100 millis")),
+        Effect.timeout("5 seconds")
+      )
+      assert.isAbove(Number(finishedOn), 0)
+    }).pipe(
+      Effect.provide(
+        workers(
+          {
+            export_budget: () =>
+              Effect.suspend(() => {
+                runs.count += 1
+                return Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep("2500 millis")))
+              })
+          },
+          { lockDuration: "600 millis" }
+        )
+      )
+    )
+  })
 
   it.effect("a failed job retried through the API runs again on BullMQ and completes", () => {
     let runs = 0

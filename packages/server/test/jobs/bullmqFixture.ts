@@ -6,7 +6,7 @@ import * as BullMQWorkers from "@costline/server/jobs/BullMQWorkers"
 import { JobProcessors, type ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
-import { JobRunner } from "@costline/server/jobs/JobRunner"
+import { JobRunner, type JobRunnerOptions } from "@costline/server/jobs/JobRunner"
 import { type Duration, Effect, Layer } from "effect"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
 import { testRedis, uniquePrefix } from "./redisFixture.ts"
@@ -25,6 +25,8 @@ export const bullmqInfrastructure = (label: string, backoff: Duration.Input) =>
 export interface TestWorkersOptions extends Omit<BullMQWorkers.WorkersOptions, "onCancel"> {
   /** Whether cancel requests on the pub/sub channel reach the runner (as in the worker process). Default false. */
   readonly listen?: boolean | undefined
+  /** The runner's options; none by default. */
+  readonly runner?: JobRunnerOptions | undefined
 }
 
 /** BullMQ workers running `processors` while the layer is in use. */
@@ -32,11 +34,11 @@ export const bullmqWorkers = (processors: ProcessorRegistry, options: TestWorker
   Layer.effectDiscard(
     Effect.gen(function* () {
       const runner = yield* JobRunner
-      const { listen, ...workerOptions } = options
+      const { listen, runner: _, ...workerOptions } = options
       const started = yield* BullMQWorkers.runWorkers(runner.run, {
         ...workerOptions,
         onCancel: listen === true ? runner.cancel : undefined
       })
       yield* started.ready
     })
-  ).pipe(Layer.provide(JobRunner.layerWith({})), Layer.provide(JobProcessors.layerWith(processors)))
+  ).pipe(Layer.provide(JobRunner.layerWith(options.runner ?? {})), Layer.provide(JobProcessors.layerWith(processors)))
