@@ -4,7 +4,7 @@ import type { JobRunOutcome } from "@costline/server/jobs/JobRunner"
 import { Cause, Context, Effect, Exit, Layer } from "effect"
 import { makeProcessMetrics } from "./ProcessMetrics.ts"
 
-type Outcome = "completed" | "failed" | "retried" | "cancelled" | "skipped"
+type Outcome = "completed" | "failed" | "retried" | "cancelled" | "skipped" | "deferred"
 
 export class WorkerMetrics extends Context.Service<
   WorkerMetrics,
@@ -39,8 +39,9 @@ export class WorkerMetrics extends Context.Service<
         case "Cancelled":
           return count("cancelled", outcome.job.type)
         case "Skipped":
-        case "RunningElsewhere":
           return count("skipped", "unknown")
+        case "RunningElsewhere":
+          return count("deferred", "unknown")
       }
     }
 
@@ -86,6 +87,11 @@ export class WorkerMetrics extends Context.Service<
               "costline_worker_jobs_skipped_total",
               "Deliveries of unknown or already finished jobs.",
               "skipped"
+            ),
+            ...counter(
+              "costline_worker_jobs_deferred_total",
+              "Deliveries of jobs still running on a live worker elsewhere (its lock was lost), to be looked at again.",
+              "deferred"
             ),
             "# HELP costline_worker_attempt_errors_total Attempts the runner could not record (database unavailable).",
             "# TYPE costline_worker_attempt_errors_total counter",

@@ -3,6 +3,7 @@
 import type { Job, JobId, JobQueueName } from "@costline/core"
 import { Queue } from "bullmq"
 import { Duration, Effect, Schedule, type Scope } from "effect"
+import { spanWhenTracing } from "../config/spanWhenTracing.ts"
 import { Redis } from "../redis/Redis.ts"
 import { bullJobId, cancelChannel, type Envelope, queueNames } from "./BullMQJobs.ts"
 import type { JobRecord } from "./JobRepo.ts"
@@ -99,7 +100,7 @@ export const makeProducer = Effect.fnUntraced(function* (
   const redisFailure = (what: string) => (cause: unknown) =>
     new Error(`could not ${what}: Redis did not answer (${String(cause)})`, { cause })
 
-  const addMany = Effect.fn("BullMQ.addMany")(function* (records: ReadonlyArray<JobRecord>) {
+  const addMany = Effect.fnUntraced(function* (records: ReadonlyArray<JobRecord>) {
     const byQueue = new Map<Queue<Envelope>, Array<JobRecord>>()
     for (const record of records) {
       const queue = queueOf(record)
@@ -121,7 +122,7 @@ export const makeProducer = Effect.fnUntraced(function* (
         }).pipe(Effect.orDie)
       }
     }
-  })
+  }, spanWhenTracing("BullMQ.addMany"))
 
   // Answers 0 when the job is locked by a worker (running) or gone: the runner then skips or stops it. A job in a pack
   // stays there; the runner skips it when the pack reaches it.

@@ -63,11 +63,17 @@ export const make = Effect.fnUntraced(function* (
 
   const runOne = (entry: Entry) =>
     runner.run(entry.id).pipe(
-      Effect.flatMap((outcome) =>
-        outcome._tag === "RetryLater"
-          ? later(entry, backoffMs * 2 ** Math.max(0, outcome.job.attempts - 1))
-          : Effect.void
-      ),
+      Effect.flatMap((outcome) => {
+        switch (outcome._tag) {
+          case "RetryLater":
+            return later(entry, backoffMs * 2 ** Math.max(0, outcome.job.attempts - 1))
+          // Only with a runner's liveness set, which this queue (the only process running its jobs) does not use.
+          case "RunningElsewhere":
+            return later(entry, outcome.recheckAfterMs)
+          default:
+            return Effect.void
+        }
+      }),
       // The database did not answer while recording the attempt: the row is unchanged, try again after a pause.
       Effect.catch((error) =>
         Effect.logWarning("job attempt not recorded, retrying", error).pipe(Effect.andThen(later(entry, backoffMs)))

@@ -4,6 +4,7 @@
 // it now.
 import type { Job } from "@costline/core"
 import { Clock, Effect, type Scope, Semaphore } from "effect"
+import { spanWhenTracing } from "../config/spanWhenTracing.ts"
 import type { ProgressUpdate } from "./JobProcessor.ts"
 import type { ProgressRow } from "./JobRepo.ts"
 
@@ -132,7 +133,7 @@ export const make = (options: ProgressReporterOptions): ProgressReporter => {
         trailingScheduled = true
         yield* Effect.forkIn(trailing, options.scope)
       }
-    }).pipe(Effect.withSpan("JobRunner.reportProgress"))
+    }).pipe(spanWhenTracing("JobRunner.reportProgress"))
 
   // Nothing pending and no trailing write under way (most jobs at their end): nothing to wait for, no lock to take.
   const flush = Effect.suspend(() =>

@@ -4,6 +4,7 @@
 import type { Job, JobId, JobQueueName, JobType, ProjectEventBody, ProjectId, UserId } from "@costline/core"
 import { Config, Context, type Duration, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { spanWhenTracing } from "../config/spanWhenTracing.ts"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
 import type { Redis } from "../redis/Redis.ts"
 import * as Batcher from "./Batcher.ts"
@@ -244,7 +245,7 @@ const make = Effect.fnUntraced(function* (backend: Backend) {
     Effect.forEach(optionsList, checked).pipe(
       Effect.map(backend.pack),
       Effect.flatMap(store),
-      Effect.withSpan("JobQueue.enqueueMany", { attributes: { count: optionsList.length } })
+      spanWhenTracing("JobQueue.enqueueMany", { attributes: { count: optionsList.length } })
     )
 
   const enqueue = (options: EnqueueOptions): Effect.Effect<Job> =>
@@ -255,7 +256,7 @@ const make = Effect.fnUntraced(function* (backend: Backend) {
         )
       ),
       Effect.annotateLogs({ jobType: options.type }),
-      Effect.withSpan("JobQueue.enqueue", { attributes: { jobType: options.type } })
+      spanWhenTracing("JobQueue.enqueue", { attributes: { jobType: options.type } })
     )
 
   const cancel = Effect.fn("JobQueue.cancel")(function* (jobId: JobId) {

@@ -6,6 +6,7 @@ import type { Job, JobId, JobQueueName, JobStatus, JobType, ProjectId, UserId } 
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
+import { spanWhenTracing } from "../config/spanWhenTracing.ts"
 import { columns, iso, isoText, type JobRecord, type JobRow, type StoredJobError, toRecord } from "./JobRecord.ts"
 
 export type { JobRecord, StoredJobError } from "./JobRecord.ts"
@@ -23,13 +24,13 @@ export interface CreateJob {
   readonly handoff?: string | null | undefined
 }
 
-/** One delivery to start: the job and the BullMQ job that delivered it (its pack's id, or null when it came alone). */
 /** An attempt in progress: the job and its attempt number (the fencing token its writes carry). */
 export interface RunningAttempt {
   readonly id: JobId
   readonly attempt: number
 }
 
+/** One delivery to start: the job and the BullMQ job that delivered it (its pack's id, or null when it came alone). */
 export interface JobStart {
   readonly id: JobId
   /**
@@ -175,7 +176,7 @@ export class JobRepo extends Context.Service<
         return first(yield* sql<JobRow>`SELECT ${select} FROM background_jobs WHERE id = ${id}`)
       })
 
-      const createMany = Effect.fn("JobRepo.createMany")(function* (inputs: ReadonlyArray<CreateJob>) {
+      const createMany = Effect.fnUntraced(function* (inputs: ReadonlyArray<CreateJob>) {
         if (inputs.length === 0) return []
         // One jsonb parameter however many rows: no bind-parameter limit, one plan.
         const rows = inputs.map((input) => ({
@@ -221,7 +222,7 @@ export class JobRepo extends Context.Service<
           results.push({ record, created: false })
         }
         return results
-      })
+      }, spanWhenTracing("JobRepo.createMany"))
 
       const create = (input: CreateJob) =>
         Effect.map(createMany([input]), (results) => results[0]!).pipe(Effect.withSpan("JobRepo.create"))
@@ -239,7 +240,7 @@ export class JobRepo extends Context.Service<
       //
       // A running row is taken over only when its attempt's worker is gone: with `takeOverAfterMs`, only when the row
       // has not been touched (a heartbeat, a progress write) for that long.
-      const markRunningMany = Effect.fn("JobRepo.markRunningMany")(function* (
+      const markRunningMany = Effect.fnUntraced(function* (
         starts: ReadonlyArray<JobStart>,
         takeOverAfterMs?: number | undefined
       ) {
@@ -259,17 +260,22 @@ export class JobRepo extends Context.Service<
             AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts AND ${abandoned}))
           RETURNING ${select}`
         return new Map(rows.map((row) => [row.id as JobId, toRecord(row)]))
-      })
+      }, spanWhenTracing("JobRepo.markRunningMany"))
 
-      // Like a start, a heartbeat need not reach the disk: a crash loses it with the attempt it speaks for.
+      // Like a start, a heartbeat need not reach the disk: a crash loses it with the attempt it speaks for. Rows another
+      // statement holds (an attempt's end being written) are skipped, not waited for: they are ending anyway, and
+      // two multi-row updates waiting on each other's rows could deadlock.
       const heartbeat = Effect.fn("JobRepo.heartbeat")(function* (attempts: ReadonlyArray<RunningAttempt>) {
         if (attempts.length === 0) return
         yield* sql`
           UPDATE background_jobs SET updated_at = now()
-          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit,
-            unnest(${attempts.map((running) => running.id)}::text[], ${attempts.map((running) => running.attempt)}::int[])
-              AS v(job_id, attempt)
-          WHERE id = v.job_id AND attempts = v.attempt AND status = 'running'`
+          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
+          WHERE id IN (
+            SELECT job.id FROM background_jobs AS job,
+              unnest(${attempts.map((running) => running.id)}::text[], ${attempts.map((running) => running.attempt)}::int[])
+                AS v(job_id, attempt)
+            WHERE job.id = v.job_id AND job.attempts = v.attempt AND job.status = 'running'
+            FOR UPDATE OF job SKIP LOCKED)`
       })
 
       const isHeartbeating = Effect.fn("JobRepo.isHeartbeating")(function* (
@@ -286,11 +292,7 @@ export class JobRepo extends Context.Service<
       const markRunning = (id: JobId, carrier: string | null = null) =>
         Effect.map(markRunningMany([{ id, carrier }]), (started) => Option.fromNullishOr(started.get(id)))
 
-      const reportProgress = Effect.fn("JobRepo.reportProgress")(function* (
-        id: JobId,
-        attempt: number,
-        update: ProgressRow
-      ) {
+      const reportProgress = Effect.fnUntraced(function* (id: JobId, attempt: number, update: ProgressRow) {
         return first(
           yield* sql<JobRow>`
             UPDATE background_jobs
@@ -299,9 +301,9 @@ export class JobRepo extends Context.Service<
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )
-      })
+      }, spanWhenTracing("JobRepo.reportProgress"))
 
-      const completeMany = Effect.fn("JobRepo.completeMany")(function* (completions: ReadonlyArray<Completion>) {
+      const completeMany = Effect.fnUntraced(function* (completions: ReadonlyArray<Completion>) {
         if (completions.length === 0) return new Map<JobId, Job>()
         const ids = completions.map((done) => done.id)
         // Only what the statement changed comes back; the rest of each job is what its attempt started with.
@@ -335,9 +337,9 @@ export class JobRepo extends Context.Service<
             ]
           })
         )
-      })
+      }, spanWhenTracing("JobRepo.completeMany"))
 
-      const complete = Effect.fn("JobRepo.complete")(function* (id: JobId, attempt: number, result: unknown) {
+      const complete = Effect.fnUntraced(function* (id: JobId, attempt: number, result: unknown) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
@@ -346,7 +348,7 @@ export class JobRepo extends Context.Service<
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )
-      })
+      }, spanWhenTracing("JobRepo.complete"))
 
       const fail = Effect.fn("JobRepo.fail")(function* (id: JobId, attempt: number, error: StoredJobError) {
         return firstJob(

@@ -6,6 +6,7 @@ import type { Job, JobId, JobType, ProjectEventBody } from "@costline/core"
 import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
+import { spanWhenTracing } from "../config/spanWhenTracing.ts"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
 import { attemptEnd, type EndedElsewhere, jobFate, type StopReason } from "./AttemptEnd.ts"
 import * as Batcher from "./Batcher.ts"
@@ -73,10 +74,11 @@ export interface Liveness {
 }
 
 /**
- * The liveness of BullMQ workers whose locks last `lockDuration`. A killed worker's lock runs out at least half a lock
- * after its last renewal (renewals come every half lock), so when BullMQ hands its job out again the row has been
- * untouched for at least half a lock: a third is past the take-over age. A live worker touches its rows at most a
- * quarter of a lock apart (a sixth, plus up to half of that for an attempt that started between two beats).
+ * The liveness of BullMQ workers whose locks last `lockDuration`. A killed worker's lock runs out a whole lock after
+ * its last renewal, and renewals come at most half a lock apart, so BullMQ hands its job out again at least half a
+ * lock after the death, when the row has been untouched that long: past the take-over age of a third. A live worker
+ * touches its rows a sixth of a lock apart (plus a statement's time), well within that third. Every worker of a
+ * deployment must run with the same lock duration (WORKER_LOCK_MS), or one would take over another's live jobs.
  */
 export const livenessForLock = (lockDuration: Duration.Input): Liveness => {
   const lockMs = Duration.toMillis(Duration.fromInputUnsafe(lockDuration))
@@ -89,6 +91,11 @@ const BATCHES_IN_FLIGHT = 4
 const START_BATCH = 25
 
 const skipped = (jobId: JobId, reason: string): JobRunOutcome => ({ _tag: "Skipped", jobId, reason })
+const lookAgain = (jobId: JobId, recheckAfterMs: number): JobRunOutcome => ({
+  _tag: "RunningElsewhere",
+  jobId,
+  recheckAfterMs
+})
 const LOST = "the job is no longer this attempt's (its lock expired and another worker took it over, or ended it)"
 
 export class JobRunner extends Context.Service<
@@ -141,15 +148,10 @@ const make = Effect.fnUntraced(function* (
   const sql = yield* SqlClient.SqlClient
   // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis; Infinity
   // once it has been told to stop, so that it is told once however long it takes to end).
-  // With liveness, also the attempt number and when its row was last touched (Clock millis).
+  // And which attempt of the job it is (the heartbeat's fencing number).
   const running = new Map<
     JobId,
-    {
-      readonly stop: (reason: StopReason) => Effect.Effect<void>
-      deadline: number
-      readonly attempt: number
-      touchedAt: number
-    }
+    { readonly stop: (reason: StopReason) => Effect.Effect<void>; deadline: number; readonly attempt: number }
   >()
   const heartbeatMs =
     liveness === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(liveness.heartbeat))
@@ -168,24 +170,15 @@ const make = Effect.fnUntraced(function* (
     }
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 
-  // One statement a beat for every attempt here not touched for half a beat or more. A failed beat is only logged: the
-  // next one may pass, and a row left untouched for too long only lets another worker take its job over.
+  // One statement a beat, on a fixed rate, for every attempt running here: a row is never left untouched for much more
+  // than a beat. A failed beat is only logged (the next one may pass; a row left quiet for too long only lets another
+  // worker take its job over), whatever went wrong, so that the beats never stop while the process runs.
   if (heartbeatMs !== undefined) {
-    yield* Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const due: Array<RunningAttempt> = []
-      for (const [id, attempt] of running) {
-        if (now - attempt.touchedAt >= heartbeatMs / 2) due.push({ id, attempt: attempt.attempt })
-      }
-      if (due.length === 0) return
-      yield* repo.heartbeat(due)
-      for (const { id } of due) {
-        const attempt = running.get(id)
-        if (attempt !== undefined) attempt.touchedAt = now
-      }
-    }).pipe(
-      Effect.catch((error) => Effect.logWarning("heartbeat of the running jobs not recorded", error)),
-      Effect.repeat(Schedule.spaced(heartbeatMs)),
+    yield* Effect.suspend(() =>
+      repo.heartbeat(Array.from(running, ([id, { attempt }]): RunningAttempt => ({ id, attempt })))
+    ).pipe(
+      Effect.catchCause((cause) => Effect.logWarning("heartbeat of the running jobs not recorded", cause)),
+      Effect.repeat(Schedule.fixed(heartbeatMs)),
       Effect.forkScoped
     )
   }
@@ -248,18 +241,21 @@ const make = Effect.fnUntraced(function* (
     const { job, cancelRequested, handoff } = existing.value
     // A stale delivery (the job left this pack to be retried alone, or the other way round): the job is not its to end.
     if (handoff !== carrier) return skipped(jobId, "delivered by a BullMQ job that no longer carries it")
-    // An attempt still runs it on a worker that is alive (it touched the row lately): BullMQ handed the job out again
-    // because that worker's lock ran out (Redis out of reach), not because it died. That attempt records the job's end
-    // (and hears a cancel itself); this delivery looks again later, and takes over if the row has gone quiet by then.
+    // An attempt still runs it on a worker that is alive (this process, or one that touched the row lately): BullMQ
+    // handed the job out again because that worker's lock ran out (Redis out of reach), not because it died. That
+    // attempt records the job's end; this delivery looks again later, and takes over if the row has gone quiet by then.
+    // (With a cancel asked for, the job is ended below: a live attempt then hears it at its next write.)
     if (
-      job.status === "running" &&
       takeOverAfterMs !== undefined &&
-      (yield* repo.isHeartbeating(jobId, job.attempts, takeOverAfterMs))
+      job.status === "running" &&
+      !cancelRequested &&
+      (running.get(jobId)?.attempt === job.attempts ||
+        (yield* repo.isHeartbeating(jobId, job.attempts, takeOverAfterMs)))
     ) {
       yield* Effect.logInfo(
         `job not started: attempt ${job.attempts} still runs it on a live worker; looking again in ${takeOverAfterMs} ms`
       )
-      return { _tag: "RunningElsewhere", jobId, recheckAfterMs: takeOverAfterMs } as const
+      return lookAgain(jobId, takeOverAfterMs)
     }
     // Its cancel was asked for while an attempt ran, and that attempt ended without recording it: its worker died.
     // (A requeue or release cancels such a job itself; a row queued with the request is ended here all the same.)
@@ -282,6 +278,12 @@ const make = Effect.fnUntraced(function* (
       if (Option.isNone(failed)) return skipped(jobId, LOST)
       yield* Effect.logWarning(`job failed: ${error.message}`)
       return { _tag: "Failed", job: failed.value } as const
+    }
+    // The row moved on between the start and these reads (it went quiet, or its attempt handed it back to the queue).
+    // Where other workers may hold the job, this delivery must not end as if the job were done: BullMQ would then keep
+    // it as completed, and a later hand-off of the same job would be ignored. It looks again shortly instead.
+    if (takeOverAfterMs !== undefined && (job.status === "running" || job.status === "queued")) {
+      return lookAgain(jobId, takeOverAfterMs)
     }
     return skipped(jobId, `already ${job.status}`)
   })
@@ -400,14 +402,14 @@ const make = Effect.fnUntraced(function* (
       running.set(jobId, {
         stop: (reason) => stop(reason, true),
         deadline: startedAtMs + Duration.toMillis(limit),
-        attempt,
-        touchedAt: startedAtMs
+        attempt
       })
       return yield* Fiber.await(started)
     }).pipe(
       Effect.ensuring(
         Effect.suspend(() => {
-          running.delete(jobId)
+          // Only this attempt's entry: a takeover of the job in this very process may have put its own there since.
+          if (running.get(jobId)?.attempt === attempt) running.delete(jobId)
           return attemptScope === undefined ? Effect.void : Scope.close(attemptScope, Exit.void)
         })
       ),
@@ -495,7 +497,7 @@ const make = Effect.fnUntraced(function* (
     return { _tag: "Failed", job: failed.value } as const
   })
 
-  const attempt = Effect.fn("JobRunner.attempt")(function* (jobId: JobId, delivery: Delivery) {
+  const attempt = Effect.fnUntraced(function* (jobId: JobId, delivery: Delivery) {
     const carrier = delivery.carrier ?? null
     const started = yield* markRunning({ id: jobId, carrier })
     if (Option.isNone(started)) {
@@ -504,7 +506,7 @@ const make = Effect.fnUntraced(function* (
       return outcome
     }
     return yield* execute(started.value, delivery.processorEnded ?? Effect.void)
-  })
+  }, spanWhenTracing("JobRunner.attempt"))
 
   return JobRunner.of({
     run: (jobId, delivery = {}) => attempt(jobId, delivery).pipe(Effect.annotateLogs({ jobId })),

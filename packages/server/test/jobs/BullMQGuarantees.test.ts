@@ -185,7 +185,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       // The lock goes; BullMQ's stalled check (every lock duration) moves the job back to the wait list. Its guard key,
       // left by the earlier tests' workers with their 30 s lock, goes too, so the check runs on this test's interval.
       yield* Effect.promise(() => redis.client.del(`${jobKey}:lock`, `${redis.prefix}:default:stalled-check`))
-      const completed = yield* awaitJob(job.id, ["completed", "failed", "cancelled"], "15 seconds")
+      const completed = yield* awaitJob(job.id, ["completed", "failed", "cancelled"], "20 seconds")
       assert.strictEqual(completed.status, "completed")
       assert.strictEqual(runs.count, 1, "the job ran once")
       assert.strictEqual(completed.attempts, 1, "no second attempt took it over")
@@ -205,10 +205,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
             export_budget: () =>
               Effect.suspend(() => {
                 runs.count += 1
-                return Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep("2500 millis")))
+                return Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep("3500 millis")))
               })
           },
-          { lockDuration: "600 millis" }
+          { lockDuration: "1500 millis" }
         )
       )
     )

@@ -486,6 +486,112 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     })
   }
 
+  // A worker process's runner (BullMQ may hand a job out again while a live worker still runs it): a running row
+  // touched lately belongs to a live attempt and is left to it; one gone quiet is taken over, or failed as lost on its
+  // last attempt.
+  it.effect("with liveness, a delivery leaves a running job to its live attempt and takes over one gone quiet", () => {
+    let runs = 0
+    const quiet = (id: JobId) =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql`UPDATE background_jobs SET updated_at = now() - interval '2 seconds' WHERE id = ${id}`.pipe(Effect.orDie)
+      )
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const runner = yield* JobRunner
+      const create = (maxAttempts: number) =>
+        repo
+          .create({
+            id: `live-${crypto.randomUUID()}` as JobId,
+            projectId: null,
+            type: "cleanup",
+            queue: "low",
+            priority: 0,
+            payload: {},
+            createdBy: null,
+            maxAttempts
+          })
+          .pipe(
+            Effect.map(({ record }) => record.job.id),
+            Effect.orDie
+          )
+      // Attempt 1 runs on another worker, which touched the row just now.
+      const job = yield* create(3)
+      yield* repo.markRunning(job).pipe(Effect.orDie)
+      const deferred = yield* runner.run(job).pipe(Effect.orDie)
+      assert.deepStrictEqual(deferred, { _tag: "RunningElsewhere", jobId: job, recheckAfterMs: 300 })
+      assert.strictEqual(runs, 0)
+      assert.strictEqual(Option.getOrThrow(yield* repo.find(job).pipe(Effect.orDie)).attempts, 1)
+      // That worker died: its row has gone quiet, and the next delivery takes the job over.
+      yield* quiet(job)
+      const resumed = yield* runner.run(job).pipe(Effect.orDie)
+      assert.strictEqual(resumed._tag, "Completed")
+      assert.strictEqual(runs, 1)
+      assert.strictEqual(Option.getOrThrow(yield* repo.find(job).pipe(Effect.orDie)).attempts, 2)
+
+      // On its last attempt: left alone while fresh, failed as lost once quiet.
+      const last = yield* create(1)
+      yield* repo.markRunning(last).pipe(Effect.orDie)
+      assert.strictEqual((yield* runner.run(last).pipe(Effect.orDie))._tag, "RunningElsewhere")
+      yield* quiet(last)
+      const lost = yield* runner.run(last).pipe(Effect.orDie)
+      assert.strictEqual(lost._tag, "Failed")
+      assert.strictEqual(
+        Option.getOrThrow(yield* repo.find(last).pipe(Effect.orDie)).error?.message.includes(
+          "stopped without finishing"
+        ),
+        true
+      )
+      assert.strictEqual(runs, 1)
+    }).pipe(
+      Effect.provide(
+        JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
+          Layer.provide(JobProcessors.layerWith({ cleanup: () => Effect.sync(() => ++runs) }))
+        )
+      )
+    )
+  })
+
+  it.effect("with liveness, a running attempt keeps touching its row, so its job is never taken over", () => {
+    const started = Deferred.makeUnsafe<void>()
+    const release = Deferred.makeUnsafe<void>()
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const runner = yield* JobRunner
+      const { record } = yield* repo
+        .create({
+          id: `beating-${crypto.randomUUID()}` as JobId,
+          projectId: null,
+          type: "export_budget",
+          queue: "default",
+          priority: 0,
+          payload: {},
+          createdBy: null,
+          maxAttempts: 3
+        })
+        .pipe(Effect.orDie)
+      const first = yield* Effect.forkChild(runner.run(record.job.id))
+      yield* Deferred.await(started)
+      // Several take-over ages later, a repeated delivery still finds the attempt alive.
+      yield* Effect.sleep("1 second")
+      assert.isTrue(yield* repo.isHeartbeating(record.job.id, 1, 300).pipe(Effect.orDie))
+      assert.strictEqual((yield* runner.run(record.job.id).pipe(Effect.orDie))._tag, "RunningElsewhere")
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual((yield* Fiber.join(first))._tag, "Completed")
+      assert.strictEqual(Option.getOrThrow(yield* repo.find(record.job.id).pipe(Effect.orDie)).attempts, 1)
+    }).pipe(
+      Effect.provide(
+        JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
+          Layer.provide(
+            JobProcessors.layerWith({
+              export_budget: () =>
+                Deferred.succeed(started, undefined).pipe(Effect.andThen(Deferred.await(release)), Effect.as("done"))
+            })
+          )
+        )
+      )
+    )
+  })
+
   it.effect("a job whose worker died in each of its attempts fails for good instead of being taken over again", () => {
     let runs = 0
     return Effect.gen(function* () {
