@@ -307,8 +307,9 @@ const make = Effect.fnUntraced(function* (
     // The job is no longer this attempt's: its row says whether another attempt owns it now (which then decides what
     // becomes of it) or another worker ended this very attempt's job (failed for good or cancelled, see notStarted),
     // which the processor is told (fateOf) before it is stopped.
-    // Should the row not answer, the attempt is stopped as lost all the same.
-    const readEndedElsewhere = repo.findRecord(jobId).pipe(
+    // Should the row not answer, the attempt is stopped as lost all the same. (Suspended: most attempts never need it,
+    // and building the read costs a traced call per job.)
+    const readEndedElsewhere = Effect.suspend(() => repo.findRecord(jobId)).pipe(
       Effect.flatMap((found) =>
         Effect.sync(() => {
           const row = Option.getOrUndefined(found)?.job
