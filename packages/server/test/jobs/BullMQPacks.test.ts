@@ -8,24 +8,29 @@ import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobProcessors } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
-import { JobRunner } from "@costline/server/jobs/JobRunner"
+import { JobRunner, livenessForLock } from "@costline/server/jobs/JobRunner"
 import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
+import { Deferred, type Duration, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { bullmqInfrastructure, bullmqWorkers } from "./bullmqFixture.ts"
 import { awaitJob } from "./jobFixtures.ts"
 
 const Infrastructure = bullmqInfrastructure("packs", "100 millis")
 
-/** BullMQ workers on all three queues, running export_budget with `processor`. */
-const workers = (processor: NonNullable<ProcessorRegistry["export_budget"]>, concurrency = 4) =>
+/** BullMQ workers on all three queues, running export_budget with `processor` (and BullMQ's lock, when given). */
+const workers = (
+  processor: NonNullable<ProcessorRegistry["export_budget"]>,
+  concurrency = 4,
+  lockDuration?: Duration.Input
+) =>
   bullmqWorkers(
     { export_budget: processor },
     {
       backoff: "100 millis",
       concurrency: { high: concurrency, default: concurrency, low: concurrency },
-      shutdownTimeout: "5 seconds"
+      shutdownTimeout: "5 seconds",
+      ...(lockDuration === undefined ? {} : { lockDuration, runner: { liveness: livenessForLock(lockDuration) } })
     }
   )
 
@@ -163,6 +168,51 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Bul
 
       yield* Effect.forEach(ids, (id) => awaitJob(id), { discard: true }).pipe(Effect.provide(workers(counting(runs))))
       for (const id of ids) assert.strictEqual(runs.get(id), 1, `${id} ran once`)
+    })
+  })
+
+  // A worker process's runner: a pack that finds one of its jobs running on a live worker (its row touched lately) runs
+  // the others and is delivered again later; by then that row has gone quiet (nothing touches it here), and the job
+  // is taken over.
+  it.effect("a pack with a job still running on a live worker runs the rest, and looks at that job again later", () => {
+    const runs = new Map<string, number>()
+    const startedAt = new Map<string, number>()
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const jobs = yield* enqueueBatch("live", 3)
+      const ids = jobs.map((job) => job.id)
+      const [busy] = ids
+      const pack = (yield* handoffs([busy!]))[0]!
+      yield* repo.markRunning(busy!, pack).pipe(Effect.orDie)
+      const markedAt = Date.now()
+      const ended = yield* Effect.forEach(ids, (id) =>
+        awaitJob(id, ["completed", "failed", "cancelled"], "15 seconds")
+      ).pipe(
+        Effect.provide(
+          workers(
+            (context) =>
+              Effect.sync(() => {
+                startedAt.set(context.job.id, Date.now())
+                runs.set(context.job.id, (runs.get(context.job.id) ?? 0) + 1)
+                return { ran: true }
+              }),
+            4,
+            "1500 millis"
+          )
+        )
+      )
+      assert.deepStrictEqual(
+        ended.map((job) => job.status),
+        ["completed", "completed", "completed"]
+      )
+      for (const id of ids) assert.strictEqual(runs.get(id), 1, `${id} ran once`)
+      assert.deepStrictEqual(
+        ended.map((job) => job.attempts),
+        [2, 1, 1],
+        "the busy job was taken over as its second attempt"
+      )
+      // Not before its row had been quiet for the take-over age (a third of the lock).
+      assert.isAtLeast(startedAt.get(busy!)! - markedAt, 500)
     })
   })
 
