@@ -8,8 +8,8 @@
 //      seconds of the same unmeasured (BENCH_LATENCY_WARM_UP_SECONDS, default 3); the processor
 //      stamps when it started; p50 / p99 / max;
 //   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
-//      PostgreSQL and Redis during the throughput rounds; and each worker's garbage-collection pauses during the
-//      latency run (a pause holds up every job in flight).
+//      PostgreSQL and Redis during the throughput rounds; and each worker's garbage-collection pauses and event-loop
+//      delay (how often a 10 ms timer fired late) during the latency run (both hold up every job in flight).
 import { type ChildProcess, fork, spawn } from "node:child_process"
 import { once } from "node:events"
 import { readFileSync } from "node:fs"
@@ -31,6 +31,7 @@ import { deleteRedisKeys } from "../test/support/redisKeys.ts"
 import { createTestDatabase } from "../test/support/TestDatabase.ts"
 import { type CpuReading, cpuDiff, readCpu } from "./support/cpu.ts"
 import { type GcPauses, pausesFromMetrics, pausesSince } from "./support/gcPauses.ts"
+import { delayFromMetrics, delaySince, type LoopDelay, lateShare } from "./support/loopDelay.ts"
 import { median } from "./support/measure.ts"
 import { repoRoot } from "./support/targets.ts"
 
@@ -187,6 +188,8 @@ const main = async () => {
   const pausesOfOurs = async () =>
     pausesFromMetrics(await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text())
   const pausesOfRaw = () => ask<GcPauses>("gc")
+  const delayOfOurs = async () => delayFromMetrics(await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text())
+  const delayOfRaw = () => ask<LoopDelay>("loop")
 
   const config = await Effect.runPromise(parseConfig(env, { requireJwtSecret: false }))
   const runtime = ManagedRuntime.make(
@@ -304,6 +307,7 @@ const main = async () => {
     const sentTimes: Array<number> = []
     const before = await processedByOurs()
     const pausesBefore = await pausesOfOurs()
+    const delayBefore = await delayOfOurs()
     await paced(count, (index, sentAt) => {
       const id = `${prefix}-${index}-${tag}`
       ids.push(id)
@@ -319,6 +323,7 @@ const main = async () => {
     })
     await drain(before + count, processedByOurs)
     const pauses = pausesSince(pausesBefore, await pausesOfOurs())
+    const loopDelay = delaySince(delayBefore, await delayOfOurs())
     // The database's clock stamps the row's insert and markRunning: the latency split into its legs.
     const rows = await runtime.runPromise(
       Effect.flatMap(
@@ -346,6 +351,7 @@ const main = async () => {
     }
     return {
       pauses,
+      loopDelay,
       total: legs((row) => Number(row.started) - Number(row.sent)),
       insert: legs((row) => Number(row.inserted) - Number(row.sent)),
       delivery: legs((row) => Number(row.marked) - Number(row.inserted)),
@@ -361,12 +367,14 @@ const main = async () => {
     const before = await processedByRaw()
     await ask("latencies")
     const pausesBefore = await pausesOfRaw()
+    const delayBefore = await delayOfRaw()
     await paced(count, (index, sentAt) =>
       rawQueue.add("recalculate_budget", { jobId: `${prefix}-${index}`, sentAt }, rawOptions(`${prefix}-${index}`))
     )
     await drain(before + count, processedByRaw)
     const pauses = pausesSince(pausesBefore, await pausesOfRaw())
-    return { pauses, total: (await ask<{ latencies: Array<number> }>("latencies")).latencies }
+    const loopDelay = delaySince(delayBefore, await delayOfRaw())
+    return { pauses, loopDelay, total: (await ask<{ latencies: Array<number> }>("latencies")).latencies }
   }
 
   process.stdout.write(
@@ -446,6 +454,17 @@ const main = async () => {
     const mean = pauses.minorCount === 0 ? 0 : pauses.minorMs / pauses.minorCount
     process.stdout.write(
       `  ${name.padEnd(28)}${fixed(pauses.minorCount)} ${fixed(pauses.minorMs, 1)} ${fixed(mean, 2)} ${fixed(pauses.majorCount)} ${fixed(pauses.majorMs, 1)}\n`
+    )
+  }
+  // A 10 ms timer in each worker: how often it fired late says how often every job's next step had to wait.
+  process.stdout.write(`\nworker event loop during the latency run   probes    >2 ms    >5 ms   >10 ms   >20 ms\n`)
+  for (const [name, delay] of [
+    ["ours", oursLatency.loopDelay],
+    ["raw BullMQ", rawLatency.loopDelay]
+  ] as const) {
+    const share = (ms: 2 | 5 | 10 | 20) => `${(lateShare(delay, ms) * 100).toFixed(1)}%`.padStart(8)
+    process.stdout.write(
+      `  ${name.padEnd(37)}${fixed(delay.count)} ${share(2)} ${share(5)} ${share(10)} ${share(20)}\n`
     )
   }
   process.stdout.write("\nCPU ms per 1000 jobs (median)   producer    worker  postgres     redis\n")

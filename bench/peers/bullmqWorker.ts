@@ -4,12 +4,14 @@
 import { Worker } from "bullmq"
 import { Redis } from "ioredis"
 import { observePauses } from "../support/gcPauses.ts"
+import { observeDelay } from "../support/loopDelay.ts"
 
 const prefix = process.env.REDIS_PREFIX ?? "bench"
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 1)
 const connection = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null })
 
 const gc = observePauses()
+const loop = observeDelay()
 let completed = 0
 const latencies: Array<number> = []
 const now = () => performance.timeOrigin + performance.now()
@@ -35,6 +37,7 @@ process.on("message", (message: unknown) => {
   if (message === "completed") process.send?.({ completed, at: now() })
   if (message === "latencies") process.send?.({ latencies: latencies.splice(0) })
   if (message === "gc") process.send?.(gc.read())
+  if (message === "loop") process.send?.(loop.read())
 })
 
 const stop = () => {

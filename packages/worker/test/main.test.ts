@@ -156,6 +156,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "90 seconds" })("wor
         // The process's own metrics follow: GC pauses by kind, event-loop delay, CPU.
         assert.include(metrics.body, "# TYPE nodejs_gc_duration_seconds histogram")
         assert.match(metrics.body, /^nodejs_eventloop_lag_p99_seconds \d/m)
+        // The event-loop probe counts from the start: a worker up for a while has fired it many times.
+        const probes = Number(metrics.body.match(/^costline_worker_event_loop_delay_seconds_count (\d+)$/m)?.[1])
+        assert.isAbove(probes, 0)
+        assert.match(metrics.body, /^costline_worker_event_loop_delay_seconds_bucket\{le="0.002"\} \d+$/m)
         assert.match(metrics.body, /^process_cpu_seconds_total \d/m)
 
         worker.child.kill("SIGTERM")
