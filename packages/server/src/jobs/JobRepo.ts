@@ -30,6 +30,14 @@ export interface RunningAttempt {
   readonly attempt: number
 }
 
+/**
+ * What a heartbeat found of an attempt's row: still its own (`cancelRequested` when a cancel was asked for), or lost:
+ * another attempt has the job, or it was ended without this attempt (`endedAs`, failed or cancelled by another worker).
+ */
+export type HeartbeatAnswer =
+  | { readonly _tag: "Running"; readonly cancelRequested: boolean }
+  | { readonly _tag: "Lost"; readonly endedAs: "failed" | "cancelled" | undefined }
+
 /** One delivery to start: the job and the BullMQ job that delivered it (its pack's id, or null when it came alone). */
 export interface JobStart {
   readonly id: JobId
@@ -95,9 +103,12 @@ export class JobRepo extends Context.Service<
     ) => Effect.Effect<ReadonlyMap<JobId, JobRecord>, SqlError>
     /**
      * Touches the rows of attempts running in this process (updated_at): their worker is alive. With
-     * `takeOverAfterMs`, markRunningMany takes over only a running row untouched for that long.
+     * `takeOverAfterMs`, markRunningMany takes over only a running row untouched for that long. Answers what each
+     * row said as the beat began: still the attempt's (with or without a cancel asked for), or no longer.
      */
-    readonly heartbeat: (attempts: ReadonlyArray<RunningAttempt>) => Effect.Effect<void, SqlError>
+    readonly heartbeat: (
+      attempts: ReadonlyArray<RunningAttempt>
+    ) => Effect.Effect<ReadonlyMap<JobId, HeartbeatAnswer>, SqlError>
     /** Whether the running attempt `attempt` of the job touched its row within the last `withinMs`. */
     readonly isHeartbeating: (id: JobId, attempt: number, withinMs: number) => Effect.Effect<boolean, SqlError>
     /**
@@ -263,19 +274,45 @@ export class JobRepo extends Context.Service<
       }, spanWhenTracing("JobRepo.markRunningMany"))
 
       // Like a start, a heartbeat need not reach the disk: a crash loses it with the attempt it speaks for. Rows another
-      // statement holds (an attempt's end being written) are skipped, not waited for: they are ending anyway, and
-      // two multi-row updates waiting on each other's rows could deadlock.
+      // statement holds (an attempt's end being written, a cancel request) are skipped, not waited for: two multi-row
+      // updates waiting on each other's rows could deadlock, and the next beat touches them. The answer reads the rows
+      // as the statement began, without locks.
       const heartbeat = Effect.fn("JobRepo.heartbeat")(function* (attempts: ReadonlyArray<RunningAttempt>) {
-        if (attempts.length === 0) return
-        yield* sql`
-          UPDATE background_jobs SET updated_at = now()
-          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
-          WHERE id IN (
-            SELECT job.id FROM background_jobs AS job,
-              unnest(${attempts.map((running) => running.id)}::text[], ${attempts.map((running) => running.attempt)}::int[])
-                AS v(job_id, attempt)
-            WHERE job.id = v.job_id AND job.attempts = v.attempt AND job.status = 'running'
-            FOR UPDATE OF job SKIP LOCKED)`
+        const answers = new Map<JobId, HeartbeatAnswer>()
+        if (attempts.length === 0) return answers
+        const rows = yield* sql<{
+          readonly id: string
+          readonly ours: boolean
+          readonly status: string | null
+          readonly same_attempt: boolean
+          readonly cancel_requested: boolean | null
+        }>`
+          WITH beating AS (
+            SELECT * FROM unnest(${attempts.map((running) => running.id)}::text[],
+              ${attempts.map((running) => running.attempt)}::int[]) AS v(job_id, attempt)
+          ), touched AS (
+            UPDATE background_jobs SET updated_at = now()
+            FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
+            WHERE id IN (
+              SELECT job.id FROM background_jobs AS job JOIN beating ON job.id = beating.job_id
+              WHERE job.attempts = beating.attempt AND job.status = 'running'
+              FOR UPDATE OF job SKIP LOCKED)
+            RETURNING id
+          )
+          SELECT beating.job_id AS id, job.status, job.cancel_requested,
+            coalesce(job.attempts = beating.attempt, false) AS same_attempt,
+            coalesce(job.attempts = beating.attempt AND job.status = 'running', false) AS ours
+          FROM beating LEFT JOIN background_jobs AS job ON job.id = beating.job_id`
+        for (const row of rows) {
+          const ended = row.same_attempt && (row.status === "failed" || row.status === "cancelled")
+          answers.set(
+            row.id as JobId,
+            row.ours
+              ? { _tag: "Running", cancelRequested: row.cancel_requested === true }
+              : { _tag: "Lost", endedAs: ended ? (row.status as "failed" | "cancelled") : undefined }
+          )
+        }
+        return answers
       })
 
       const isHeartbeating = Effect.fn("JobRepo.isHeartbeating")(function* (

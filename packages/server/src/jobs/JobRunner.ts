@@ -151,7 +151,13 @@ const make = Effect.fnUntraced(function* (
   // And which attempt of the job it is (the heartbeat's fencing number).
   const running = new Map<
     JobId,
-    { readonly stop: (reason: StopReason) => Effect.Effect<void>; deadline: number; readonly attempt: number }
+    {
+      readonly stop: (reason: StopReason) => Effect.Effect<void>
+      /** Stops the attempt as lost; `endedAs` when another worker ended its job (see EndedElsewhere). */
+      readonly lose: (endedAs: EndedElsewhere | undefined) => Effect.Effect<void>
+      deadline: number
+      readonly attempt: number
+    }
   >()
   const heartbeatMs =
     liveness === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(liveness.heartbeat))
@@ -171,12 +177,28 @@ const make = Effect.fnUntraced(function* (
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 
   // One statement a beat, on a fixed rate, for every attempt running here: a row is never left untouched for much more
-  // than a beat. A failed beat is only logged (the next one may pass; a row left quiet for too long only lets another
-  // worker take its job over), whatever went wrong, so that the beats never stop while the process runs.
+  // than a beat. What the rows say stops the attempts that must stop, within a beat even for a processor that reports
+  // no progress: a cancel that did not come over pub/sub (Redis out of reach), a job another worker ended or took over.
+  // A failed beat is only logged (the next one may pass; a row left quiet for too long only lets another worker take
+  // its job over), whatever went wrong, so that the beats never stop while the process runs.
   if (heartbeatMs !== undefined) {
-    yield* Effect.suspend(() =>
-      repo.heartbeat(Array.from(running, ([id, { attempt }]): RunningAttempt => ({ id, attempt })))
-    ).pipe(
+    yield* Effect.suspend(() => {
+      const beating = Array.from(running, ([id, { attempt }]): RunningAttempt => ({ id, attempt }))
+      return Effect.flatMap(repo.heartbeat(beating), (answers) =>
+        Effect.forEach(
+          beating,
+          ({ id, attempt }) => {
+            const answer = answers.get(id)
+            const current = running.get(id)
+            if (answer === undefined || current?.attempt !== attempt) return Effect.void
+            // Forked: a processor's finalizers may take a while, and the next beat must not wait for them.
+            if (answer._tag === "Lost") return Effect.forkDetach(current.lose(answer.endedAs))
+            return answer.cancelRequested ? Effect.forkDetach(current.stop("cancelled")) : Effect.void
+          },
+          { discard: true }
+        )
+      )
+    }).pipe(
       Effect.catchCause((cause) => Effect.logWarning("heartbeat of the running jobs not recorded", cause)),
       Effect.repeat(Schedule.fixed(heartbeatMs)),
       Effect.forkScoped
@@ -402,6 +424,11 @@ const make = Effect.fnUntraced(function* (
       const started = fiber
       running.set(jobId, {
         stop: (reason) => stop(reason, true),
+        lose: (endedAs) =>
+          Effect.suspend(() => {
+            endedElsewhere ??= endedAs
+            return stop("lost", true)
+          }),
         deadline: startedAtMs + Duration.toMillis(limit),
         attempt
       })

@@ -592,6 +592,76 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     )
   })
 
+  // The beat reads the row back: an attempt whose processor never reports progress still hears, within a beat, of a
+  // cancel whose pub/sub message never came (Redis out of reach) and of a job that is no longer its own.
+  const heardByTheBeat: ReadonlyArray<{
+    readonly what: string
+    readonly act: (repo: JobRepo["Service"], id: JobId) => Effect.Effect<unknown, unknown>
+    readonly told: string
+    readonly status: string
+  }> = [
+    {
+      what: "a cancel asked for in the row",
+      act: (repo, id) => repo.requestCancel(id),
+      told: "cancelled",
+      status: "cancelled"
+    },
+    {
+      what: "another worker taking the job over",
+      act: (repo, id) => repo.markRunning(id),
+      told: "lost",
+      status: "running"
+    },
+    {
+      what: "another worker failing the job",
+      act: (repo, id) =>
+        repo.fail(id, 1, { message: "the worker running this job stopped", retryable: false, code: "worker_lost" }),
+      told: "failed",
+      status: "failed"
+    }
+  ]
+  for (const { what, act, told: expected, status } of heardByTheBeat) {
+    it.effect(`with liveness, a silent attempt stops within a beat at ${what}`, () => {
+      const started = Deferred.makeUnsafe<void>()
+      const told: Array<string> = []
+      return Effect.gen(function* () {
+        const repo = yield* JobRepo
+        const runner = yield* JobRunner
+        const projectId = yield* insertProject
+        const { record } = yield* repo
+          .create({
+            id: `silent-${crypto.randomUUID()}` as JobId,
+            projectId,
+            type: "export_budget",
+            queue: "default",
+            priority: 0,
+            payload: {},
+            createdBy: null,
+            maxAttempts: 3
+          })
+          .pipe(Effect.orDie)
+        const attempt = yield* Effect.forkChild(runner.run(record.job.id))
+        yield* Deferred.await(started)
+        yield* act(repo, record.job.id).pipe(Effect.orDie)
+        yield* Fiber.join(attempt).pipe(Effect.timeout("3 seconds"))
+        assert.deepStrictEqual(told, [expected])
+        assert.strictEqual(Option.getOrThrow(yield* repo.find(record.job.id).pipe(Effect.orDie)).status, status)
+      }).pipe(
+        Effect.provide(
+          JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
+            Layer.provide(
+              JobProcessors.layerWith({
+                // Never reports progress and never ends on its own.
+                export_budget: (context) =>
+                  Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), recordFate(told, context))
+              })
+            )
+          )
+        )
+      )
+    })
+  }
+
   it.effect("a job whose worker died in each of its attempts fails for good instead of being taken over again", () => {
     let runs = 0
     return Effect.gen(function* () {
