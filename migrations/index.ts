@@ -12,6 +12,7 @@ import projectEvents from "./0009_project_events.ts"
 import activityLog from "./0010_activity_log.ts"
 import analyticsViews from "./0011_analytics_views.ts"
 import backgroundJobsHandoff from "./0012_background_jobs_handoff.ts"
+import backgroundJobsUncountedAttempts from "./0013_background_jobs_uncounted_attempts.ts"
 
 /** Keyed `<id>_<name>` as `Migrator.fromRecord` expects; add new files here with the next id. */
 export const migrations = {
@@ -26,7 +27,8 @@ export const migrations = {
   "0009_project_events": projectEvents,
   "0010_activity_log": activityLog,
   "0011_analytics_views": analyticsViews,
-  "0012_background_jobs_handoff": backgroundJobsHandoff
+  "0012_background_jobs_handoff": backgroundJobsHandoff,
+  "0013_background_jobs_uncounted_attempts": backgroundJobsUncountedAttempts
 }
 
 export const loader: Migrator.Loader = Migrator.fromRecord(migrations)

@@ -14,6 +14,12 @@ export interface JobRecord {
   readonly errorCode: string | null
   /** The BullMQ pack that carries the job (BullMQJobs); null when it travels alone. */
   readonly handoff: string | null
+  /**
+   * The current attempt's fencing number: the row's own attempt count, which never goes back, where `job.attempts`
+   * leaves out the uncounted ones (before the last retry, handed back at a shutdown). Every write of an attempt
+   * names it.
+   */
+  readonly fence: number
 }
 
 /** A job error as stored: the public part plus an optional code the runner reads back. */
@@ -34,6 +40,7 @@ export interface JobRow {
   readonly total_steps: number
   readonly attempts: number
   readonly max_attempts: number
+  readonly fence: number
   readonly payload: unknown
   readonly result: unknown
   readonly error: unknown
@@ -90,10 +97,13 @@ export const toRecord = (row: JobRow): JobRecord => ({
   payload: row.payload,
   cancelRequested: row.cancel_requested === true,
   errorCode: row.error_code ?? null,
-  handoff: row.handoff ?? null
+  handoff: row.handoff ?? null,
+  fence: Number(row.fence)
 })
 
-export const columns = `id, project_id, type, queue, priority, status, progress, message, step, total_steps, attempts,
-  max_attempts, payload, result, error, error->>'code' AS error_code, cancel_requested, handoff,
+// attempts and max_attempts as users see them, without the uncounted attempts; the row's own count is the fence.
+export const columns = `id, project_id, type, queue, priority, status, progress, message, step, total_steps,
+  attempts - uncounted_attempts AS attempts, max_attempts - uncounted_attempts AS max_attempts,
+  attempts AS fence, payload, result, error, error->>'code' AS error_code, cancel_requested, handoff,
   ${isoText("created_at")} AS created_at, ${isoText("started_at")} AS started_at,
   ${isoText("finished_at")} AS finished_at`

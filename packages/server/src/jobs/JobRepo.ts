@@ -149,8 +149,8 @@ export class JobRepo extends Context.Service<
      */
     readonly requestCancel: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
     /**
-     * A failed or cancelled job back to queued with a clean slate (attempts 0, travelling alone). None in any other
-     * state.
+     * A failed or cancelled job back to queued with a clean slate (attempts 0 of the same budget, travelling alone; the
+     * row's own count, the fence, goes on). None in any other state.
      */
     readonly resetForRetry: (id: JobId) => Effect.Effect<Option.Option<JobRecord>, SqlError>
     /**
@@ -422,7 +422,8 @@ export class JobRepo extends Context.Service<
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET ${backToQueue(sql`'interrupted by a shutdown; will resume'`)},
-              attempts = CASE WHEN cancel_requested THEN attempts ELSE GREATEST(attempts - 1, 0) END, updated_at = now()
+              uncounted_attempts = uncounted_attempts + CASE WHEN cancel_requested THEN 0 ELSE 1 END,
+              max_attempts = max_attempts + CASE WHEN cancel_requested THEN 0 ELSE 1 END, updated_at = now()
             WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
             RETURNING ${select}`
         )
@@ -463,7 +464,8 @@ export class JobRepo extends Context.Service<
         return first(
           yield* sql<JobRow>`
             UPDATE background_jobs
-            SET status = 'queued', attempts = 0, progress = 0, step = 0, message = 'queued again by a retry request',
+            SET status = 'queued', uncounted_attempts = attempts, max_attempts = attempts + max_attempts - uncounted_attempts,
+              progress = 0, step = 0, message = 'queued again by a retry request',
               result = NULL, error = NULL, cancel_requested = false, started_at = NULL, finished_at = NULL,
               handoff = NULL, updated_at = now()
             WHERE id = ${id} AND status IN ('failed', 'cancelled')

@@ -260,7 +260,7 @@ const make = Effect.fnUntraced(function* (
   const notStarted = Effect.fnUntraced(function* (jobId: JobId, carrier: string | null) {
     const existing = yield* repo.findRecord(jobId)
     if (Option.isNone(existing)) return skipped(jobId, "no such job")
-    const { job, cancelRequested, handoff } = existing.value
+    const { job, cancelRequested, handoff, fence } = existing.value
     // A stale delivery (the job left this pack to be retried alone, or the other way round): the job is not its to end.
     if (handoff !== carrier) return skipped(jobId, "delivered by a BullMQ job that no longer carries it")
     // An attempt still runs it on a worker that is alive (this process, or one that touched the row lately): BullMQ
@@ -271,8 +271,7 @@ const make = Effect.fnUntraced(function* (
       takeOverAfterMs !== undefined &&
       job.status === "running" &&
       !cancelRequested &&
-      (running.get(jobId)?.attempt === job.attempts ||
-        (yield* repo.isHeartbeating(jobId, job.attempts, takeOverAfterMs)))
+      (running.get(jobId)?.attempt === fence || (yield* repo.isHeartbeating(jobId, fence, takeOverAfterMs)))
     ) {
       yield* Effect.logInfo(
         `job not started: attempt ${job.attempts} still runs it on a live worker; looking again in ${takeOverAfterMs} ms`
@@ -296,7 +295,7 @@ const make = Effect.fnUntraced(function* (
         retryable: false,
         code: "worker_lost"
       }
-      const failed = yield* withEvent(repo.fail(jobId, job.attempts, error), (job) => ({ _tag: "JobFailed", job }))
+      const failed = yield* withEvent(repo.fail(jobId, fence, error), (job) => ({ _tag: "JobFailed", job }))
       if (Option.isNone(failed)) return skipped(jobId, LOST)
       yield* Effect.logWarning(`job failed: ${error.message}`)
       return { _tag: "Failed", job: failed.value } as const
@@ -313,7 +312,9 @@ const make = Effect.fnUntraced(function* (
   const execute = Effect.fnUntraced(function* (record: JobRecord, processorEnded: Effect.Effect<void>) {
     const { job, payload } = record
     const jobId = job.id
+    // `attempt` as users count it; `fence`, the row's own count, in every write of this attempt (JobRecord.fence).
     const attempt = job.attempts
+    const fence = record.fence
     yield* Effect.annotateCurrentSpan({ jobType: job.type, attempt })
     const startedAtMs = yield* Clock.currentTimeMillis
     const attemptText = `attempt ${attempt} of ${job.maxAttempts}`
@@ -334,10 +335,9 @@ const make = Effect.fnUntraced(function* (
     const readEndedElsewhere = Effect.suspend(() => repo.findRecord(jobId)).pipe(
       Effect.flatMap((found) =>
         Effect.sync(() => {
-          const row = Option.getOrUndefined(found)?.job
-          if (row?.attempts === attempt && (row.status === "failed" || row.status === "cancelled")) {
-            endedElsewhere = row.status
-          }
+          const current = Option.getOrUndefined(found)
+          const status = current?.job.status
+          if (current?.fence === fence && (status === "failed" || status === "cancelled")) endedElsewhere = status
         })
       ),
       Effect.catch((error) => Effect.logWarning("could not read back the job this attempt lost", error))
@@ -370,7 +370,7 @@ const make = Effect.fnUntraced(function* (
         write: (row, eta) =>
           sql
             .withTransaction(
-              Effect.tap(repo.reportProgress(jobId, attempt, row), (written) =>
+              Effect.tap(repo.reportProgress(jobId, fence, row), (written) =>
                 Option.isSome(written) && !written.value.cancelRequested
                   ? journal(written.value.job, { _tag: "JobProgress", jobId, ...row, eta })
                   : Effect.void
@@ -430,14 +430,14 @@ const make = Effect.fnUntraced(function* (
             return stop("lost", true)
           }),
         deadline: startedAtMs + Duration.toMillis(limit),
-        attempt
+        attempt: fence
       })
       return yield* Fiber.await(started)
     }).pipe(
       Effect.ensuring(
         Effect.suspend(() => {
           // Only this attempt's entry: a takeover of the job in this very process may have put its own there since.
-          if (running.get(jobId)?.attempt === attempt) running.delete(jobId)
+          if (running.get(jobId)?.attempt === fence) running.delete(jobId)
           return attemptScope === undefined ? Effect.void : Scope.close(attemptScope, Exit.void)
         })
       ),
@@ -446,7 +446,7 @@ const make = Effect.fnUntraced(function* (
       Effect.onInterrupt(() =>
         stop("shutdown", true).pipe(
           Effect.andThen(
-            withEvent(repo.release(jobId, attempt), (job) =>
+            withEvent(repo.release(jobId, fence), (job) =>
               job.status === "cancelled" ? { _tag: "JobCancelled", job } : null
             )
           ),
@@ -467,8 +467,8 @@ const make = Effect.fnUntraced(function* (
       if (reporter !== undefined) yield* reporter.flush
       const written =
         job.projectId === null
-          ? yield* completeDetached({ job, id: jobId, attempt, result: exit.value })
-          : yield* withEvent(repo.complete(jobId, attempt, exit.value), (job) => ({ _tag: "JobCompleted", job }))
+          ? yield* completeDetached({ job, id: jobId, attempt: fence, result: exit.value })
+          : yield* withEvent(repo.complete(jobId, fence, exit.value), (job) => ({ _tag: "JobCompleted", job }))
       if (Option.isNone(written)) return skipped(jobId, LOST)
       yield* Effect.logInfo(`job completed (${yield* took})`)
       return { _tag: "Completed", job: written.value } as const
@@ -480,7 +480,7 @@ const make = Effect.fnUntraced(function* (
     }
     switch (end._tag) {
       case "Cancelled": {
-        const written = yield* withEvent(repo.markCancelled(jobId, attempt), (job) => ({ _tag: "JobCancelled", job }))
+        const written = yield* withEvent(repo.markCancelled(jobId, fence), (job) => ({ _tag: "JobCancelled", job }))
         yield* Effect.logInfo(`job cancelled while running (${yield* took})`)
         return cancelled(written, jobId)
       }
@@ -496,7 +496,7 @@ const make = Effect.fnUntraced(function* (
         return yield* Effect.die(new Error("an attempt stopped by a shutdown went on to record its end"))
       case "Retry": {
         const { error } = end
-        const queued = yield* withEvent(repo.requeue(jobId, attempt, error), (queued) =>
+        const queued = yield* withEvent(repo.requeue(jobId, fence, error), (queued) =>
           queued.status === "cancelled"
             ? { _tag: "JobCancelled", job: queued }
             : {
@@ -519,7 +519,7 @@ const make = Effect.fnUntraced(function* (
       }
     }
     const { error } = end
-    const failed = yield* withEvent(repo.fail(jobId, attempt, error), (job) => ({ _tag: "JobFailed", job }))
+    const failed = yield* withEvent(repo.fail(jobId, fence, error), (job) => ({ _tag: "JobFailed", job }))
     if (Option.isNone(failed)) return skipped(jobId, LOST)
     yield* Effect.logWarning(`job failed (${yield* took}): ${error.message}`)
     return { _tag: "Failed", job: failed.value } as const

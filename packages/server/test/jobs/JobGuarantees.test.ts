@@ -662,6 +662,90 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     })
   }
 
+  // A retry starts the count users see again, but not the fence: an attempt of the earlier run that is still stopping
+  // somewhere cannot write as the retried run's attempt of the same number.
+  it.effect("an attempt of the run before a retry writes nothing into the retried run", () => {
+    const started = Deferred.makeUnsafe<void>()
+    const release = Deferred.makeUnsafe<void>()
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const runner = yield* JobRunner
+      const { record } = yield* repo
+        .create({
+          id: `aba-${crypto.randomUUID()}` as JobId,
+          projectId: null,
+          type: "export_budget",
+          queue: "default",
+          priority: 0,
+          payload: {},
+          createdBy: null,
+          maxAttempts: 3
+        })
+        .pipe(Effect.orDie)
+      const id = record.job.id
+      const old = yield* Effect.forkChild(runner.run(id))
+      yield* Deferred.await(started)
+      // Another worker gives up on it, a user retries it, and a new attempt starts: the first of the new run.
+      yield* repo
+        .fail(id, 1, { message: "the worker stopped", retryable: false, code: "worker_lost" })
+        .pipe(Effect.orDie)
+      const retried = Option.getOrThrow(yield* repo.resetForRetry(id).pipe(Effect.orDie))
+      assert.deepStrictEqual([retried.job.attempts, retried.job.maxAttempts], [0, 3])
+      const restarted = Option.getOrThrow(yield* repo.markRunning(id).pipe(Effect.orDie))
+      assert.deepStrictEqual([restarted.job.attempts, restarted.job.maxAttempts], [1, 3])
+      // The old attempt goes on and reports: its write finds the job no longer its own.
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual((yield* Fiber.join(old))._tag, "Skipped")
+      const row = Option.getOrThrow(yield* repo.find(id).pipe(Effect.orDie))
+      assert.strictEqual(row.status, "running", "still the new attempt's")
+      assert.notStrictEqual(row.message, "half way", "the old attempt's progress did not land")
+      assert.strictEqual(row.attempts, 1)
+    }).pipe(
+      Effect.provide(
+        JobRunner.layerWith({}).pipe(
+          Layer.provide(
+            JobProcessors.layerWith({
+              export_budget: (context) =>
+                Deferred.succeed(started, undefined).pipe(
+                  Effect.andThen(Deferred.await(release)),
+                  Effect.andThen(context.reportProgress({ progress: 0.5, message: "half way" })),
+                  Effect.as("old run")
+                )
+            })
+          )
+        )
+      )
+    )
+  })
+
+  it.effect("a shutdown's hand-back does not use up an attempt, and the next attempt writes under a new fence", () =>
+    Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const { record } = yield* repo
+        .create({
+          id: `released-${crypto.randomUUID()}` as JobId,
+          projectId: null,
+          type: "export_budget",
+          queue: "default",
+          priority: 0,
+          payload: {},
+          createdBy: null,
+          maxAttempts: 2
+        })
+        .pipe(Effect.orDie)
+      const id = record.job.id
+      const first = Option.getOrThrow(yield* repo.markRunning(id).pipe(Effect.orDie))
+      const released = Option.getOrThrow(yield* repo.release(id, first.fence).pipe(Effect.orDie))
+      assert.deepStrictEqual([released.status, released.attempts, released.maxAttempts], ["queued", 0, 2])
+      const second = Option.getOrThrow(yield* repo.markRunning(id).pipe(Effect.orDie))
+      assert.deepStrictEqual([second.job.attempts, second.job.maxAttempts], [1, 2])
+      assert.isAbove(second.fence, first.fence)
+      // The released attempt's number no longer writes.
+      const stale = yield* repo.complete(id, first.fence, "stale").pipe(Effect.orDie)
+      assert.isTrue(Option.isNone(stale))
+    })
+  )
+
   it.effect("a job whose worker died in each of its attempts fails for good instead of being taken over again", () => {
     let runs = 0
     return Effect.gen(function* () {

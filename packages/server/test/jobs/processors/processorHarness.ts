@@ -112,7 +112,8 @@ export const contextFor = (job: Job, payload: unknown, progress: Array<ProgressU
     payload,
     cancelRequested: false,
     errorCode: null,
-    handoff: null
+    handoff: null,
+    fence: job.attempts
   }
   return {
     job,
