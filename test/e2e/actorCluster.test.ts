@@ -72,7 +72,9 @@ const uploadCsv = async (server: RunningServer, projectId: string, label: string
 const parseJob = async (documentId: string) =>
   (
     await sql<JobRow>(
-      (db) => db`SELECT status, attempts, error FROM background_jobs WHERE id = ${`parse:${documentId}`}`
+      (db) =>
+        db`SELECT status, attempts - uncounted_attempts AS attempts, error FROM background_jobs
+          WHERE id = ${`parse:${documentId}`}`
     )
   )[0]
 

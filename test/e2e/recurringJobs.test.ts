@@ -28,7 +28,7 @@ const startAndReadJobs = async () => {
     const read = () =>
       Effect.runPromise(
         sql<{ id: string; type: string; status: string; attempts: number; result: unknown }>`
-          SELECT id, type, status, attempts, result FROM background_jobs
+          SELECT id, type, status, attempts - uncounted_attempts AS attempts, result FROM background_jobs
           WHERE type IN ('cleanup', 'analytics_refresh') ORDER BY type, id`
       )
     const deadline = Date.now() + 30_000

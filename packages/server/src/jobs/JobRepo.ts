@@ -24,10 +24,10 @@ export interface CreateJob {
   readonly handoff?: string | null | undefined
 }
 
-/** An attempt in progress: the job and its attempt number (the fencing token its writes carry). */
+/** An attempt in progress: the job and its fencing number (JobRecord.fence), which its writes carry. */
 export interface RunningAttempt {
   readonly id: JobId
-  readonly attempt: number
+  readonly fence: number
 }
 
 /**
@@ -60,8 +60,8 @@ export interface Completion {
   /** The job as its attempt started (from `markRunning`); the completed job is built from it. */
   readonly job: Job
   readonly id: JobId
-  /** The attempt number `markRunning` returned: the write is refused when another attempt has taken the job. */
-  readonly attempt: number
+  /** The fence `markRunning` returned (JobRecord.fence): the write is refused when another attempt has taken the job. */
+  readonly fence: number
   readonly result: unknown
 }
 
@@ -109,40 +109,40 @@ export class JobRepo extends Context.Service<
     readonly heartbeat: (
       attempts: ReadonlyArray<RunningAttempt>
     ) => Effect.Effect<ReadonlyMap<JobId, HeartbeatAnswer>, SqlError>
-    /** Whether the running attempt `attempt` of the job touched its row within the last `withinMs`. */
-    readonly isHeartbeating: (id: JobId, attempt: number, withinMs: number) => Effect.Effect<boolean, SqlError>
+    /** Whether the attempt fenced `fence` still runs the job and touched its row within the last `withinMs`. */
+    readonly isHeartbeating: (id: JobId, fence: number, withinMs: number) => Effect.Effect<boolean, SqlError>
     /**
      * Records progress of attempt `attempt`. None when the job is no longer that attempt's (another worker took it
      * over, or it was cancelled before it started); `cancelRequested` tells the runner to stop.
      */
     readonly reportProgress: (
       id: JobId,
-      attempt: number,
+      fence: number,
       progress: ProgressRow
     ) => Effect.Effect<Option.Option<JobRecord>, SqlError>
-    /** Each of these ends attempt `attempt`; None when the job is no longer that attempt's (nothing is written). */
-    readonly complete: (id: JobId, attempt: number, result: unknown) => Effect.Effect<Option.Option<Job>, SqlError>
+    /** Each of these ends the attempt fenced `fence`; None when the job is no longer that attempt's (nothing is written). */
+    readonly complete: (id: JobId, fence: number, result: unknown) => Effect.Effect<Option.Option<Job>, SqlError>
     /** Completes many attempts in one statement; the map holds the ones written. */
     readonly completeMany: (completions: ReadonlyArray<Completion>) => Effect.Effect<ReadonlyMap<JobId, Job>, SqlError>
     /** Final failure. */
-    readonly fail: (id: JobId, attempt: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
+    readonly fail: (id: JobId, fence: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
      * A failed attempt that will be retried: back to queued, the error kept so users see why it is late. The retry
      * travels alone (handoff cleared), whatever carried the failed attempt. A job whose cancel was asked for meanwhile
      * ends `cancelled` instead (the row says which).
      */
-    readonly requeue: (id: JobId, attempt: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
+    readonly requeue: (id: JobId, fence: number, error: StoredJobError) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
      * An attempt cut off by a shutdown: back to queued, and the attempt does not count (the job did not fail); or
      * `cancelled` when its cancel was asked for meanwhile.
      */
-    readonly release: (id: JobId, attempt: number) => Effect.Effect<Option.Option<Job>, SqlError>
+    readonly release: (id: JobId, fence: number) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
      * A job whose cancel was asked for ends `cancelled`. With `attempt`, only while that attempt runs it; without,
      * whatever attempt last ran it: a job whose worker died after the cancel request, or one queued again (retried or
      * released at a shutdown) after it.
      */
-    readonly markCancelled: (id: JobId, attempt: number | null) => Effect.Effect<Option.Option<Job>, SqlError>
+    readonly markCancelled: (id: JobId, fence: number | null) => Effect.Effect<Option.Option<Job>, SqlError>
     /**
      * Asks a job to cancel: a queued one becomes `cancelled` at once (it never starts), a running one gets
      * `cancel_requested` and keeps running until its runner stops it. None when the job is missing or finished.
@@ -289,7 +289,7 @@ export class JobRepo extends Context.Service<
         }>`
           WITH beating AS (
             SELECT * FROM unnest(${attempts.map((running) => running.id)}::text[],
-              ${attempts.map((running) => running.attempt)}::int[]) AS v(job_id, attempt)
+              ${attempts.map((running) => running.fence)}::int[]) AS v(job_id, attempt)
           ), touched AS (
             UPDATE background_jobs SET updated_at = now()
             FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
@@ -317,25 +317,25 @@ export class JobRepo extends Context.Service<
 
       const isHeartbeating = Effect.fn("JobRepo.isHeartbeating")(function* (
         id: JobId,
-        attempt: number,
+        fence: number,
         withinMs: number
       ) {
         const rows = yield* sql<{ readonly alive: boolean }>`
           SELECT updated_at >= now() - make_interval(secs => ${withinMs / 1000}) AS alive FROM background_jobs
-          WHERE id = ${id} AND attempts = ${attempt} AND status = 'running'`
+          WHERE id = ${id} AND attempts = ${fence} AND status = 'running'`
         return rows[0]?.alive === true
       })
 
       const markRunning = (id: JobId, carrier: string | null = null) =>
         Effect.map(markRunningMany([{ id, carrier }]), (started) => Option.fromNullishOr(started.get(id)))
 
-      const reportProgress = Effect.fnUntraced(function* (id: JobId, attempt: number, update: ProgressRow) {
+      const reportProgress = Effect.fnUntraced(function* (id: JobId, fence: number, update: ProgressRow) {
         return first(
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET progress = ${update.progress}, message = ${update.message}, step = ${update.step},
               total_steps = ${update.totalSteps}, updated_at = now()
-            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            WHERE id = ${id} AND status = 'running' AND attempts = ${fence}
             RETURNING ${select}`
         )
       }, spanWhenTracing("JobRepo.reportProgress"))
@@ -351,7 +351,7 @@ export class JobRepo extends Context.Service<
             finished_at = now(), updated_at = now()
           FROM unnest(${ids}::text[]) WITH ORDINALITY AS v(job_id, n)
           WHERE background_jobs.id = v.job_id AND background_jobs.status = 'running'
-            AND background_jobs.attempts = (${completions.map((done) => done.attempt)}::int[])[v.n]
+            AND background_jobs.attempts = (${completions.map((done) => done.fence)}::int[])[v.n]
           RETURNING background_jobs.id, background_jobs.step, background_jobs.total_steps,
             ${sql.literal(isoText("background_jobs.finished_at"))} AS finished_at`
         const byId = new Map(completions.map((done) => [done.id, done]))
@@ -376,24 +376,24 @@ export class JobRepo extends Context.Service<
         )
       }, spanWhenTracing("JobRepo.completeMany"))
 
-      const complete = Effect.fnUntraced(function* (id: JobId, attempt: number, result: unknown) {
+      const complete = Effect.fnUntraced(function* (id: JobId, fence: number, result: unknown) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET status = 'completed', progress = 1, step = GREATEST(step, total_steps), message = 'completed',
               result = ${json(result)}::jsonb, error = NULL, finished_at = now(), updated_at = now()
-            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            WHERE id = ${id} AND status = 'running' AND attempts = ${fence}
             RETURNING ${select}`
         )
       }, spanWhenTracing("JobRepo.complete"))
 
-      const fail = Effect.fn("JobRepo.fail")(function* (id: JobId, attempt: number, error: StoredJobError) {
+      const fail = Effect.fn("JobRepo.fail")(function* (id: JobId, fence: number, error: StoredJobError) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET status = 'failed', message = ${error.message}, error = ${json(error)}::jsonb,
               finished_at = now(), updated_at = now()
-            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            WHERE id = ${id} AND status = 'running' AND attempts = ${fence}
             RETURNING ${select}`
         )
       })
@@ -407,38 +407,38 @@ export class JobRepo extends Context.Service<
         message = CASE WHEN cancel_requested THEN 'cancelled' ELSE ${message} END,
         finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END`
 
-      const requeue = Effect.fn("JobRepo.requeue")(function* (id: JobId, attempt: number, error: StoredJobError) {
+      const requeue = Effect.fn("JobRepo.requeue")(function* (id: JobId, fence: number, error: StoredJobError) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET ${backToQueue(sql`message`)}, error = ${json(error)}::jsonb, handoff = NULL, updated_at = now()
-            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            WHERE id = ${id} AND status = 'running' AND attempts = ${fence}
             RETURNING ${select}`
         )
       })
 
-      const release = Effect.fn("JobRepo.release")(function* (id: JobId, attempt: number) {
+      const release = Effect.fn("JobRepo.release")(function* (id: JobId, fence: number) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET ${backToQueue(sql`'interrupted by a shutdown; will resume'`)},
               uncounted_attempts = uncounted_attempts + CASE WHEN cancel_requested THEN 0 ELSE 1 END,
               max_attempts = max_attempts + CASE WHEN cancel_requested THEN 0 ELSE 1 END, updated_at = now()
-            WHERE id = ${id} AND status = 'running' AND attempts = ${attempt}
+            WHERE id = ${id} AND status = 'running' AND attempts = ${fence}
             RETURNING ${select}`
         )
       })
 
-      const markCancelled = Effect.fn("JobRepo.markCancelled")(function* (id: JobId, attempt: number | null) {
+      const markCancelled = Effect.fn("JobRepo.markCancelled")(function* (id: JobId, fence: number | null) {
         return firstJob(
           yield* sql<JobRow>`
             UPDATE background_jobs
             SET status = 'cancelled', cancel_requested = true, message = 'cancelled', finished_at = now(),
               updated_at = now()
             WHERE id = ${id} AND ${
-              attempt === null
+              fence === null
                 ? sql`status IN ('queued', 'running') AND cancel_requested`
-                : sql`status = 'running' AND attempts = ${attempt}`
+                : sql`status = 'running' AND attempts = ${fence}`
             }
             RETURNING ${select}`
         )

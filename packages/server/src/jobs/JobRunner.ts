@@ -148,7 +148,7 @@ const make = Effect.fnUntraced(function* (
   const sql = yield* SqlClient.SqlClient
   // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis; Infinity
   // once it has been told to stop, so that it is told once however long it takes to end).
-  // And which attempt of the job it is (the heartbeat's fencing number).
+  // And the attempt's fencing number, which the heartbeat writes with.
   const running = new Map<
     JobId,
     {
@@ -156,7 +156,8 @@ const make = Effect.fnUntraced(function* (
       /** Stops the attempt as lost; `endedAs` when another worker ended its job (see EndedElsewhere). */
       readonly lose: (endedAs: EndedElsewhere | undefined) => Effect.Effect<void>
       deadline: number
-      readonly attempt: number
+      /** The attempt's fencing number (JobRecord.fence). */
+      readonly fence: number
     }
   >()
   const heartbeatMs =
@@ -183,14 +184,14 @@ const make = Effect.fnUntraced(function* (
   // its job over), whatever went wrong, so that the beats never stop while the process runs.
   if (heartbeatMs !== undefined) {
     yield* Effect.suspend(() => {
-      const beating = Array.from(running, ([id, { attempt }]): RunningAttempt => ({ id, attempt }))
+      const beating = Array.from(running, ([id, { fence }]): RunningAttempt => ({ id, fence }))
       return Effect.flatMap(repo.heartbeat(beating), (answers) =>
         Effect.forEach(
           beating,
-          ({ id, attempt }) => {
+          ({ id, fence }) => {
             const answer = answers.get(id)
             const current = running.get(id)
-            if (answer === undefined || current?.attempt !== attempt) return Effect.void
+            if (answer === undefined || current?.fence !== fence) return Effect.void
             // Forked: a processor's finalizers may take a while, and the next beat must not wait for them.
             if (answer._tag === "Lost") return Effect.forkDetach(current.lose(answer.endedAs))
             return answer.cancelRequested ? Effect.forkDetach(current.stop("cancelled")) : Effect.void
@@ -271,7 +272,7 @@ const make = Effect.fnUntraced(function* (
       takeOverAfterMs !== undefined &&
       job.status === "running" &&
       !cancelRequested &&
-      (running.get(jobId)?.attempt === fence || (yield* repo.isHeartbeating(jobId, fence, takeOverAfterMs)))
+      (running.get(jobId)?.fence === fence || (yield* repo.isHeartbeating(jobId, fence, takeOverAfterMs)))
     ) {
       yield* Effect.logInfo(
         `job not started: attempt ${job.attempts} still runs it on a live worker; looking again in ${takeOverAfterMs} ms`
@@ -430,14 +431,14 @@ const make = Effect.fnUntraced(function* (
             return stop("lost", true)
           }),
         deadline: startedAtMs + Duration.toMillis(limit),
-        attempt: fence
+        fence
       })
       return yield* Fiber.await(started)
     }).pipe(
       Effect.ensuring(
         Effect.suspend(() => {
           // Only this attempt's entry: a takeover of the job in this very process may have put its own there since.
-          if (running.get(jobId)?.attempt === fence) running.delete(jobId)
+          if (running.get(jobId)?.fence === fence) running.delete(jobId)
           return attemptScope === undefined ? Effect.void : Scope.close(attemptScope, Exit.void)
         })
       ),
@@ -467,7 +468,7 @@ const make = Effect.fnUntraced(function* (
       if (reporter !== undefined) yield* reporter.flush
       const written =
         job.projectId === null
-          ? yield* completeDetached({ job, id: jobId, attempt: fence, result: exit.value })
+          ? yield* completeDetached({ job, id: jobId, fence, result: exit.value })
           : yield* withEvent(repo.complete(jobId, fence, exit.value), (job) => ({ _tag: "JobCompleted", job }))
       if (Option.isNone(written)) return skipped(jobId, LOST)
       yield* Effect.logInfo(`job completed (${yield* took})`)

@@ -234,7 +234,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("Bul
       const [other] = yield* enqueueBatch("left", 2)
       const otherPack = (yield* handoffs([other!.id]))[0]!
       const started = Option.getOrThrow(yield* repo.markRunning(other!.id, otherPack).pipe(Effect.orDie))
-      yield* repo.requeue(other!.id, started.job.attempts, { message: "retry", retryable: true }).pipe(Effect.orDie)
+      yield* repo.requeue(other!.id, started.fence, { message: "retry", retryable: true }).pipe(Effect.orDie)
       const stale = yield* runner.run(other!.id, { carrier: otherPack }).pipe(Effect.orDie)
       assert.strictEqual(stale._tag, "Skipped")
       assert.strictEqual(runs, 1)

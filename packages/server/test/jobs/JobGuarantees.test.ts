@@ -718,6 +718,51 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     )
   })
 
+  it.effect("with liveness, a retried job's attempt beats under its own fence and is not taken for lost", () => {
+    let runs = 0
+    return Effect.gen(function* () {
+      const repo = yield* JobRepo
+      const runner = yield* JobRunner
+      const { record } = yield* repo
+        .create({
+          id: `retried-beat-${crypto.randomUUID()}` as JobId,
+          projectId: null,
+          type: "export_budget",
+          queue: "default",
+          priority: 0,
+          payload: {},
+          createdBy: null,
+          maxAttempts: 3
+        })
+        .pipe(Effect.orDie)
+      const id = record.job.id
+      assert.strictEqual((yield* runner.run(id).pipe(Effect.orDie))._tag, "Failed")
+      yield* repo.resetForRetry(id).pipe(Effect.orDie)
+      // Attempt 1 of the retried run, fence 2: it outlives several beats.
+      const outcome = yield* runner.run(id).pipe(Effect.orDie)
+      assert.strictEqual(outcome._tag, "Completed")
+      assert.strictEqual(runs, 2)
+      const row = Option.getOrThrow(yield* repo.findRecord(id).pipe(Effect.orDie))
+      assert.deepStrictEqual([row.job.status, row.job.attempts, row.fence], ["completed", 1, 2])
+    }).pipe(
+      Effect.provide(
+        JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
+          Layer.provide(
+            JobProcessors.layerWith({
+              export_budget: () =>
+                Effect.suspend(() => {
+                  runs += 1
+                  return runs === 1
+                    ? Effect.fail(new PermanentJobFailure({ message: "first run fails" }))
+                    : Effect.sleep("600 millis").pipe(Effect.as("second run"))
+                })
+            })
+          )
+        )
+      )
+    )
+  })
+
   it.effect("a shutdown's hand-back does not use up an attempt, and the next attempt writes under a new fence", () =>
     Effect.gen(function* () {
       const repo = yield* JobRepo
@@ -739,7 +784,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.deepStrictEqual([released.status, released.attempts, released.maxAttempts], ["queued", 0, 2])
       const second = Option.getOrThrow(yield* repo.markRunning(id).pipe(Effect.orDie))
       assert.deepStrictEqual([second.job.attempts, second.job.maxAttempts], [1, 2])
-      assert.isAbove(second.fence, first.fence)
+      assert.deepStrictEqual([first.fence, second.fence], [1, 2])
       // The released attempt's number no longer writes.
       const stale = yield* repo.complete(id, first.fence, "stale").pipe(Effect.orDie)
       assert.isTrue(Option.isNone(stale))
