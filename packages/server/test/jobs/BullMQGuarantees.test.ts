@@ -242,6 +242,36 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     )
   })
 
+  // A retry gives the job its whole budget again, in its row and in BullMQ: the attempts of the run before the retry
+  // stay in the row's own count (its fence) without using up the new run's.
+  it.effect("a job retried after using up its attempts gets all of them again, and no more", () => {
+    let runs = 0
+    return Effect.gen(function* () {
+      const projectId = yield* insertProject
+      const queue = yield* JobQueue
+      const job = yield* queue.enqueue({ type: "cleanup", projectId, maxAttempts: 2 })
+      const first = yield* awaitJob(job.id, ["failed"], "10 seconds")
+      assert.deepStrictEqual([first.attempts, first.maxAttempts, runs], [2, 2, 2])
+      // Twice: a budget that grew with each retry would show at the second.
+      for (const expectedRuns of [4, 6]) {
+        yield* queue.retry(job.id)
+        const again = yield* awaitJob(job.id, ["failed"], "10 seconds")
+        assert.deepStrictEqual([again.attempts, again.maxAttempts, runs], [2, 2, expectedRuns])
+        assert.include(again.error!.message, `run ${expectedRuns}`)
+      }
+    }).pipe(
+      Effect.provide(
+        workers({
+          cleanup: () =>
+            Effect.suspend(() => {
+              runs += 1
+              return Effect.fail(new RetryableJobFailure({ message: `lost the database on run ${runs}` }))
+            })
+        })
+      )
+    )
+  })
+
   it.effect("a cancelled running job can be retried once it has stopped", () => {
     const runs = { count: 0 }
     return Effect.gen(function* () {
