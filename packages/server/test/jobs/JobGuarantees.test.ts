@@ -16,7 +16,7 @@ import { assert, describe, layer, it as plainIt } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestDatabase } from "../../../../test/support/TestDatabase.ts"
-import { awaitJob, insertProject, journal, recordFate } from "./jobFixtures.ts"
+import { awaitJob, createJob, insertProject, journal, recordFate } from "./jobFixtures.ts"
 
 const Infrastructure = Layer.mergeAll(
   JobRepo.layer,
@@ -377,18 +377,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     return Effect.gen(function* () {
       const repo = yield* JobRepo
       const runner = yield* JobRunner
-      const { record } = yield* repo
-        .create({
-          id: `fenced-${crypto.randomUUID()}` as JobId,
-          projectId: null,
-          type: "export_budget",
-          queue: "default",
-          priority: 0,
-          payload: {},
-          createdBy: null,
-          maxAttempts: 3
-        })
-        .pipe(Effect.orDie)
+      const record = yield* createJob("fenced")
       const first = yield* Effect.forkChild(runner.run(record.job.id))
       yield* Deferred.await(started)
       // Another worker takes the job over (what a lost lock leads to): the row now belongs to attempt 2.
@@ -445,18 +434,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       return Effect.gen(function* () {
         const repo = yield* JobRepo
         const runner = yield* JobRunner
-        const { record } = yield* repo
-          .create({
-            id: `lost-${crypto.randomUUID()}` as JobId,
-            projectId: null,
-            type: "export_budget",
-            queue: "default",
-            priority: 0,
-            payload: {},
-            createdBy: null,
-            maxAttempts: 3
-          })
-          .pipe(Effect.orDie)
+        const record = yield* createJob("lost")
         const first = yield* Effect.forkChild(runner.run(record.job.id))
         yield* Deferred.await(started)
         assert.isTrue(Option.isSome(yield* take(repo, record.job.id).pipe(Effect.orDie)))
@@ -499,21 +477,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       const repo = yield* JobRepo
       const runner = yield* JobRunner
       const create = (maxAttempts: number) =>
-        repo
-          .create({
-            id: `live-${crypto.randomUUID()}` as JobId,
-            projectId: null,
-            type: "cleanup",
-            queue: "low",
-            priority: 0,
-            payload: {},
-            createdBy: null,
-            maxAttempts
-          })
-          .pipe(
-            Effect.map(({ record }) => record.job.id),
-            Effect.orDie
-          )
+        Effect.map(createJob("live", { type: "cleanup", queue: "low", maxAttempts }), (record) => record.job.id)
       // Attempt 1 runs on another worker, which touched the row just now.
       const job = yield* create(3)
       yield* repo.markRunning(job).pipe(Effect.orDie)
@@ -557,18 +521,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     return Effect.gen(function* () {
       const repo = yield* JobRepo
       const runner = yield* JobRunner
-      const { record } = yield* repo
-        .create({
-          id: `beating-${crypto.randomUUID()}` as JobId,
-          projectId: null,
-          type: "export_budget",
-          queue: "default",
-          priority: 0,
-          payload: {},
-          createdBy: null,
-          maxAttempts: 3
-        })
-        .pipe(Effect.orDie)
+      const record = yield* createJob("beating")
       const first = yield* Effect.forkChild(runner.run(record.job.id))
       yield* Deferred.await(started)
       // Several take-over ages later, a repeated delivery still finds the attempt alive.
@@ -628,18 +581,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         const repo = yield* JobRepo
         const runner = yield* JobRunner
         const projectId = yield* insertProject
-        const { record } = yield* repo
-          .create({
-            id: `silent-${crypto.randomUUID()}` as JobId,
-            projectId,
-            type: "export_budget",
-            queue: "default",
-            priority: 0,
-            payload: {},
-            createdBy: null,
-            maxAttempts: 3
-          })
-          .pipe(Effect.orDie)
+        const record = yield* createJob("silent", { projectId })
         const attempt = yield* Effect.forkChild(runner.run(record.job.id))
         yield* Deferred.await(started)
         yield* act(repo, record.job.id).pipe(Effect.orDie)
@@ -670,18 +612,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     return Effect.gen(function* () {
       const repo = yield* JobRepo
       const runner = yield* JobRunner
-      const { record } = yield* repo
-        .create({
-          id: `aba-${crypto.randomUUID()}` as JobId,
-          projectId: null,
-          type: "export_budget",
-          queue: "default",
-          priority: 0,
-          payload: {},
-          createdBy: null,
-          maxAttempts: 3
-        })
-        .pipe(Effect.orDie)
+      const record = yield* createJob("aba")
       const id = record.job.id
       const old = yield* Effect.forkChild(runner.run(id))
       yield* Deferred.await(started)
@@ -723,18 +654,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
     return Effect.gen(function* () {
       const repo = yield* JobRepo
       const runner = yield* JobRunner
-      const { record } = yield* repo
-        .create({
-          id: `retried-beat-${crypto.randomUUID()}` as JobId,
-          projectId: null,
-          type: "export_budget",
-          queue: "default",
-          priority: 0,
-          payload: {},
-          createdBy: null,
-          maxAttempts: 3
-        })
-        .pipe(Effect.orDie)
+      const record = yield* createJob("retried-beat")
       const id = record.job.id
       assert.strictEqual((yield* runner.run(id).pipe(Effect.orDie))._tag, "Failed")
       yield* repo.resetForRetry(id).pipe(Effect.orDie)
@@ -766,18 +686,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
   it.effect("a shutdown's hand-back does not use up an attempt, and the next attempt writes under a new fence", () =>
     Effect.gen(function* () {
       const repo = yield* JobRepo
-      const { record } = yield* repo
-        .create({
-          id: `released-${crypto.randomUUID()}` as JobId,
-          projectId: null,
-          type: "export_budget",
-          queue: "default",
-          priority: 0,
-          payload: {},
-          createdBy: null,
-          maxAttempts: 2
-        })
-        .pipe(Effect.orDie)
+      const record = yield* createJob("released", { maxAttempts: 2 })
       const id = record.job.id
       const first = Option.getOrThrow(yield* repo.markRunning(id).pipe(Effect.orDie))
       const released = Option.getOrThrow(yield* repo.release(id, first.fence).pipe(Effect.orDie))
@@ -797,18 +706,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       const repo = yield* JobRepo
       const runner = yield* JobRunner
       const projectId = yield* insertProject
-      const { record } = yield* repo
-        .create({
-          id: `doomed-${crypto.randomUUID()}` as JobId,
-          projectId,
-          type: "export_budget",
-          queue: "default",
-          priority: 0,
-          payload: {},
-          createdBy: null,
-          maxAttempts: 2
-        })
-        .pipe(Effect.orDie)
+      const record = yield* createJob("doomed", { projectId, maxAttempts: 2 })
       // Two deliveries whose workers died mid-job (what kill -9 leaves): the row says running, attempt 2 of 2.
       yield* repo.markRunning(record.job.id).pipe(Effect.orDie)
       const second = Option.getOrThrow(yield* repo.markRunning(record.job.id).pipe(Effect.orDie))

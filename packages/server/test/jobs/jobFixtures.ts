@@ -1,7 +1,7 @@
-// Rows and waits the job tests share: a user and project to hang jobs on, head positions, the project's journal, and
-// polling a job until it reaches a status (jobs run on other fibers or in another process), and recording what a
-// stopped attempt was told of its job.
-import type { Job, JobId, JobStatus, ProjectId } from "@costline/core"
+// Rows and waits the job tests share: a user and project to hang jobs on, a job row made without a queue, head
+// positions, the project's journal, and polling a job until it reaches a status (jobs run on other fibers or in
+// another process), and recording what a stopped attempt was told of its job.
+import type { Job, JobId, JobQueueName, JobStatus, JobType, ProjectId } from "@costline/core"
 import type { JobFailure } from "@costline/server/jobs/JobFailure"
 import type { JobContext } from "@costline/server/jobs/JobProcessor"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
@@ -18,6 +18,34 @@ export const insertProject = Effect.gen(function* () {
     INSERT INTO projects (name, owner_id, current_version) VALUES ('Jobs test project', ${user!.id}, 2) RETURNING id`
   return project!.id as ProjectId
 }).pipe(Effect.orDie)
+
+/**
+ * A background_jobs row made straight through JobRepo, which no queue hands to a runner: for tests that run its
+ * attempts by hand. Its id starts with `prefix`.
+ */
+export const createJob = (
+  prefix: string,
+  options: {
+    readonly type?: JobType
+    readonly queue?: JobQueueName
+    readonly projectId?: ProjectId | null
+    readonly maxAttempts?: number
+  } = {}
+) =>
+  Effect.gen(function* () {
+    const repo = yield* JobRepo
+    const { record } = yield* repo.create({
+      id: `${prefix}-${crypto.randomUUID()}` as JobId,
+      projectId: options.projectId ?? null,
+      type: options.type ?? "export_budget",
+      queue: options.queue ?? "default",
+      priority: 0,
+      payload: {},
+      createdBy: null,
+      maxAttempts: options.maxAttempts ?? 3
+    })
+    return record
+  }).pipe(Effect.orDie)
 
 export interface PositionFixture {
   readonly key: string
