@@ -17,6 +17,10 @@ export type StopReason = "cancelled" | "lost" | "timeout" | "shutdown"
  */
 export type EndedElsewhere = "failed" | "cancelled"
 
+/** How another worker ended the job an attempt lost, read from its row: only an end under the attempt's own fence. */
+export const endedElsewhereOf = (status: string | null | undefined, sameFence: boolean): EndedElsewhere | undefined =>
+  sameFence && (status === "failed" || status === "cancelled") ? status : undefined
+
 export type AttemptEnd =
   /** The job ends cancelled. */
   | { readonly _tag: "Cancelled" }

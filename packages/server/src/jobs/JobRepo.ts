@@ -7,6 +7,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { spanWhenTracing } from "../config/spanWhenTracing.ts"
+import { type EndedElsewhere, endedElsewhereOf } from "./AttemptEnd.ts"
 import { columns, iso, isoText, type JobRecord, type JobRow, type StoredJobError, toRecord } from "./JobRecord.ts"
 
 export type { JobRecord, StoredJobError } from "./JobRecord.ts"
@@ -36,7 +37,7 @@ export interface RunningAttempt {
  */
 export type HeartbeatAnswer =
   | { readonly _tag: "Running"; readonly cancelRequested: boolean }
-  | { readonly _tag: "Lost"; readonly endedAs: "failed" | "cancelled" | undefined }
+  | { readonly _tag: "Lost"; readonly endedAs: EndedElsewhere | undefined }
 
 /** One delivery to start: the job and the BullMQ job that delivered it (its pack's id, or null when it came alone). */
 export interface JobStart {
@@ -304,12 +305,11 @@ export class JobRepo extends Context.Service<
             coalesce(job.attempts = beating.attempt AND job.status = 'running', false) AS ours
           FROM beating LEFT JOIN background_jobs AS job ON job.id = beating.job_id`
         for (const row of rows) {
-          const ended = row.same_attempt && (row.status === "failed" || row.status === "cancelled")
           answers.set(
             row.id as JobId,
             row.ours
               ? { _tag: "Running", cancelRequested: row.cancel_requested === true }
-              : { _tag: "Lost", endedAs: ended ? (row.status as "failed" | "cancelled") : undefined }
+              : { _tag: "Lost", endedAs: endedElsewhereOf(row.status, row.same_attempt) }
           )
         }
         return answers

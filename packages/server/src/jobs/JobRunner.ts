@@ -8,21 +8,15 @@ import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { spanWhenTracing } from "../config/spanWhenTracing.ts"
 import { ProjectEventLog } from "../events/ProjectEventLog.ts"
-import { attemptEnd, type EndedElsewhere, jobFate, type StopReason } from "./AttemptEnd.ts"
+import { attemptEnd, type EndedElsewhere, endedElsewhereOf, jobFate, type StopReason } from "./AttemptEnd.ts"
 import * as Batcher from "./Batcher.ts"
 import { type JobFailure, PermanentJobFailure } from "./JobFailure.ts"
 import type { JobContext } from "./JobProcessor.ts"
 import { JobProcessors } from "./JobProcessors.ts"
 import * as JobProgressReporter from "./JobProgressReporter.ts"
-import {
-  type Completion,
-  type JobRecord,
-  JobRepo,
-  type JobStart,
-  type RunningAttempt,
-  type StoredJobError
-} from "./JobRepo.ts"
+import { type Completion, type JobRecord, JobRepo, type JobStart, type StoredJobError } from "./JobRepo.ts"
 import { defaultJobTimeouts, type JobTimeouts, jobTimeoutsFromConfig } from "./JobTimeouts.ts"
+import { beat, type Liveness, type RunningHere } from "./Liveness.ts"
 
 /** What the runner tells whoever schedules jobs; the BullMQ adapter maps it to return / retry / UnrecoverableError. */
 export type JobRunOutcome =
@@ -66,23 +60,6 @@ export interface JobRunnerOptions {
    * taken over at once.
    */
   readonly liveness?: Liveness | undefined
-}
-
-export interface Liveness {
-  readonly heartbeat: Duration.Input
-  readonly takeOverAfter: Duration.Input
-}
-
-/**
- * The liveness of BullMQ workers whose locks last `lockDuration`. A killed worker's lock runs out a whole lock after
- * its last renewal, and renewals come at most half a lock apart, so BullMQ hands its job out again at least half a
- * lock after the death, when the row has been untouched that long: past the take-over age of a third. A live worker
- * touches its rows a sixth of a lock apart (plus a statement's time), well within that third. Every worker of a
- * deployment must run with the same lock duration (WORKER_LOCK_MS), or one would take over another's live jobs.
- */
-export const livenessForLock = (lockDuration: Duration.Input): Liveness => {
-  const lockMs = Duration.toMillis(Duration.fromInputUnsafe(lockDuration))
-  return { heartbeat: Duration.millis(lockMs / 6), takeOverAfter: Duration.millis(lockMs / 3) }
 }
 
 /** Status-write batches of each kind running at once (see `markRunning` below). */
@@ -146,22 +123,9 @@ const make = Effect.fnUntraced(function* (
   const processors = yield* JobProcessors
   const events = yield* ProjectEventLog
   const sql = yield* SqlClient.SqlClient
-  // The attempts running in this process: how to stop each, and when its time limit is up (Clock millis; Infinity
-  // once it has been told to stop, so that it is told once however long it takes to end).
-  // And the attempt's fencing number, which the heartbeat writes with.
-  const running = new Map<
-    JobId,
-    {
-      readonly stop: (reason: StopReason) => Effect.Effect<void>
-      /** Stops the attempt as lost; `endedAs` when another worker ended its job (see EndedElsewhere). */
-      readonly lose: (endedAs: EndedElsewhere | undefined) => Effect.Effect<void>
-      deadline: number
-      /** The attempt's fencing number (JobRecord.fence). */
-      readonly fence: number
-    }
-  >()
-  const heartbeatMs =
-    liveness === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(liveness.heartbeat))
+  // The attempts running in this process: how to stop each, when its time limit is up (told once however long it
+  // takes to end), and its fence.
+  const running = new Map<JobId, RunningHere>()
   const takeOverAfterMs =
     liveness === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(liveness.takeOverAfter))
 
@@ -177,34 +141,8 @@ const make = Effect.fnUntraced(function* (
     }
   }).pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
 
-  // One statement a beat, on a fixed rate, for every attempt running here: a row is never left untouched for much more
-  // than a beat. What the rows say stops the attempts that must stop, within a beat even for a processor that reports
-  // no progress: a cancel that did not come over pub/sub (Redis out of reach), a job another worker ended or took over.
-  // A failed beat is only logged (the next one may pass; a row left quiet for too long only lets another worker take
-  // its job over), whatever went wrong, so that the beats never stop while the process runs.
-  if (heartbeatMs !== undefined) {
-    yield* Effect.suspend(() => {
-      const beating = Array.from(running, ([id, { fence }]): RunningAttempt => ({ id, fence }))
-      return Effect.flatMap(repo.heartbeat(beating), (answers) =>
-        Effect.forEach(
-          beating,
-          ({ id, fence }) => {
-            const answer = answers.get(id)
-            const current = running.get(id)
-            if (answer === undefined || current?.fence !== fence) return Effect.void
-            // Forked: a processor's finalizers may take a while, and the next beat must not wait for them.
-            if (answer._tag === "Lost") return Effect.forkDetach(current.lose(answer.endedAs))
-            return answer.cancelRequested ? Effect.forkDetach(current.stop("cancelled")) : Effect.void
-          },
-          { discard: true }
-        )
-      )
-    }).pipe(
-      Effect.catchCause((cause) => Effect.logWarning("heartbeat of the running jobs not recorded", cause)),
-      Effect.repeat(Schedule.fixed(heartbeatMs)),
-      Effect.forkScoped
-    )
-  }
+  // With liveness, each attempt running here touches its row on a beat (Liveness.ts).
+  if (liveness !== undefined) yield* Effect.forkScoped(beat(repo, running, liveness.heartbeat))
 
   // Many workers' attempts start and end at once under load: one UPDATE for many of them instead of one each. The
   // calls of one event-loop turn go together, and those that arrive while the batches in flight run make the next
@@ -337,8 +275,7 @@ const make = Effect.fnUntraced(function* (
       Effect.flatMap((found) =>
         Effect.sync(() => {
           const current = Option.getOrUndefined(found)
-          const status = current?.job.status
-          if (current?.fence === fence && (status === "failed" || status === "cancelled")) endedElsewhere = status
+          endedElsewhere = endedElsewhereOf(current?.job.status, current?.fence === fence)
         })
       ),
       Effect.catch((error) => Effect.logWarning("could not read back the job this attempt lost", error))

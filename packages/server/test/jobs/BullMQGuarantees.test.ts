@@ -10,7 +10,7 @@ import { PermanentJobFailure, RetryableJobFailure } from "@costline/server/jobs/
 import type { ProcessorRegistry } from "@costline/server/jobs/JobProcessors"
 import { JobQueue } from "@costline/server/jobs/JobQueue"
 import { JobRepo } from "@costline/server/jobs/JobRepo"
-import { livenessForLock } from "@costline/server/jobs/JobRunner"
+import { livenessForLock } from "@costline/server/jobs/Liveness"
 import { Redis } from "@costline/server/redis/Redis"
 import { assert, layer } from "@effect/vitest"
 import { Deferred, type Duration, Effect, Layer, Redacted, Schedule } from "effect"
