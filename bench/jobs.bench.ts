@@ -8,8 +8,9 @@
 //      seconds of the same unmeasured (BENCH_LATENCY_WARM_UP_SECONDS, default 3); the processor
 //      stamps when it started; p50 / p99 / max;
 //   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
-//      PostgreSQL and Redis during the throughput rounds; and each worker's garbage-collection pauses and event-loop
-//      delay (how often a 10 ms timer fired late) during the latency run (both hold up every job in flight).
+//      PostgreSQL and Redis during the throughput rounds; and during the latency run, the cores each of them kept busy
+//      and each worker's garbage-collection pauses and event-loop delay (how often a 10 ms timer fired late), all of
+//      which hold up every job in flight.
 import { type ChildProcess, fork, spawn } from "node:child_process"
 import { once } from "node:events"
 import { readFileSync } from "node:fs"
@@ -301,6 +302,18 @@ const main = async () => {
     await Promise.all(pending)
   }
 
+  /** Cores each process kept busy since `from`: its CPU milliseconds over the wall-clock milliseconds. */
+  const busySince = (from: { readonly cpu: CpuReading; readonly at: number }, cpu: CpuReading): CpuReading => {
+    const spent = cpuDiff(from.cpu, cpu)
+    const wallMs = now() - from.at
+    return {
+      bench: spent.bench / wallMs,
+      worker: spent.worker / wallMs,
+      postgres: spent.postgres / wallMs,
+      redis: spent.redis / wallMs
+    }
+  }
+
   const latencyOurs = async (seconds: number, prefix: string) => {
     const count = RATE * seconds
     const ids: Array<string> = []
@@ -308,6 +321,8 @@ const main = async () => {
     const before = await processedByOurs()
     const pausesBefore = await pausesOfOurs()
     const delayBefore = await delayOfOurs()
+    const pids = await backendPids()
+    const busyFrom = { cpu: readCpu(ours.pid!, pids), at: now() }
     await paced(count, (index, sentAt) => {
       const id = `${prefix}-${index}-${tag}`
       ids.push(id)
@@ -322,6 +337,7 @@ const main = async () => {
       )
     })
     await drain(before + count, processedByOurs)
+    const busy = busySince(busyFrom, readCpu(ours.pid!, pids))
     const pauses = pausesSince(pausesBefore, await pausesOfOurs())
     const loopDelay = delaySince(delayBefore, await delayOfOurs())
     // The database's clock stamps the row's insert and markRunning: the latency split into its legs.
@@ -352,6 +368,7 @@ const main = async () => {
     return {
       pauses,
       loopDelay,
+      busy,
       total: legs((row) => Number(row.started) - Number(row.sent)),
       insert: legs((row) => Number(row.inserted) - Number(row.sent)),
       delivery: legs((row) => Number(row.marked) - Number(row.inserted)),
@@ -368,13 +385,15 @@ const main = async () => {
     await ask("latencies")
     const pausesBefore = await pausesOfRaw()
     const delayBefore = await delayOfRaw()
+    const busyFrom = { cpu: readCpu(raw.pid!, []), at: now() }
     await paced(count, (index, sentAt) =>
       rawQueue.add("recalculate_budget", { jobId: `${prefix}-${index}`, sentAt }, rawOptions(`${prefix}-${index}`))
     )
     await drain(before + count, processedByRaw)
+    const busy = busySince(busyFrom, readCpu(raw.pid!, []))
     const pauses = pausesSince(pausesBefore, await pausesOfRaw())
     const loopDelay = delaySince(delayBefore, await delayOfRaw())
-    return { pauses, loopDelay, total: (await ask<{ latencies: Array<number> }>("latencies")).latencies }
+    return { pauses, loopDelay, busy, total: (await ask<{ latencies: Array<number> }>("latencies")).latencies }
   }
 
   process.stdout.write(
@@ -465,6 +484,18 @@ const main = async () => {
     const share = (ms: 2 | 5 | 10 | 20) => `${(lateShare(delay, ms) * 100).toFixed(1)}%`.padStart(8)
     process.stdout.write(
       `  ${name.padEnd(37)}${fixed(delay.count)} ${share(2)} ${share(5)} ${share(10)} ${share(20)}\n`
+    )
+  }
+  // Both sides share the machine's cores with the database and Redis: the busier they keep them, the longer the queue
+  // that any pause (a GC, a burst of enqueues after a producer's pause) leaves behind it, which is what the tail is.
+  process.stdout.write("\ncores busy during the latency run   producer    worker  postgres     redis     total\n")
+  for (const [name, busy] of [
+    ["ours", oursLatency.busy],
+    ["raw BullMQ", rawLatency.busy]
+  ] as const) {
+    const total = busy.bench + busy.worker + busy.postgres + busy.redis
+    process.stdout.write(
+      `  ${name.padEnd(31)}${fixed(busy.bench, 2)} ${fixed(busy.worker, 2)} ${fixed(busy.postgres, 2)} ${fixed(busy.redis, 2)} ${fixed(total, 2)}\n`
     )
   }
   process.stdout.write("\nCPU ms per 1000 jobs (median)   producer    worker  postgres     redis\n")

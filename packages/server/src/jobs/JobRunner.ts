@@ -66,6 +66,8 @@ export interface JobRunnerOptions {
 const BATCHES_IN_FLIGHT = 4
 /** The most attempt starts in one statement (see `markRunning` below). */
 const START_BATCH = 25
+/** How long a recorded end waits for others to share its statement (see `completeDetached` below). */
+const COMPLETION_LINGER_MS = 5
 
 const skipped = (jobId: JobId, reason: string): JobRunOutcome => ({ _tag: "Skipped", jobId, reason })
 const lookAgain = (jobId: JobId, recheckAfterMs: number): JobRunOutcome => ({
@@ -166,13 +168,18 @@ const make = Effect.fnUntraced(function* (
     maxBatch: START_BATCH,
     concurrency: BATCHES_IN_FLIGHT
   })
+  // The ends of jobs without a project (no event to journal with them) are batched too. An end holds up no other job
+  // (its slot is free before the end is written), so it lingers a little for company: at 1,000 single jobs a second
+  // each was otherwise alone in its statement, and lingering 5 ms cut PostgreSQL's CPU time by ~15% and the worker's
+  // by ~2.5% (bench/jobs.bench.ts, two runs each way), for a row that says completed up to 5 ms later.
   const completeDetached = yield* Batcher.make({
     run: (completions: ReadonlyArray<Completion>) =>
       Effect.map(repo.completeMany(completions), (written) =>
         completions.map((completion) => Option.fromNullishOr(written.get(completion.id)))
       ),
     maxBatch: 500,
-    concurrency: BATCHES_IN_FLIGHT
+    concurrency: BATCHES_IN_FLIGHT,
+    lingerMs: COMPLETION_LINGER_MS
   })
 
   const journal = (job: Job, body: ProjectEventBody) =>

@@ -1,7 +1,7 @@
-// The batching of the runner's status writes and the queue's single enqueues: the calls of one turn go together, no
-// batch exceeds its size, at most `concurrency` run at once and the rest wait for them, every caller gets its own
-// answer (or its batch's failure, defect or interruption), a caller that stops waiting does not take its batch down,
-// and closing answers everyone still waiting, sending nothing more.
+// The batching of the runner's status writes and the queue's single enqueues: the calls of one turn go together (of
+// several turns, with a linger), no batch exceeds its size, at most `concurrency` run at once and the rest wait for
+// them, every caller gets its own answer (or its batch's failure, defect or interruption), a caller that stops waiting
+// does not take its batch down, and closing answers everyone still waiting, sending nothing more.
 import * as Batcher from "@costline/server/jobs/Batcher"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Scope } from "effect"
@@ -59,6 +59,25 @@ describe("Batcher", () => {
         [25, 25, 10]
       )
       assert.deepStrictEqual(batches.batches.flat(), inputs)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("with lingerMs, calls of different turns within the linger share a batch; a full batch goes at once", () =>
+    Effect.gen(function* () {
+      const lingering = recorder()
+      const call = yield* Batcher.make({ run: lingering.run, maxBatch: 3, lingerMs: 300 })
+      const first = yield* Effect.forkChild(call(1))
+      yield* Effect.sleep("30 millis")
+      const second = yield* Effect.forkChild(call(2))
+      assert.deepStrictEqual([yield* Fiber.join(first), yield* Fiber.join(second)], [10, 20])
+      // Without the linger each call would have gone at the end of its own turn: [[1], [2]].
+      assert.deepStrictEqual(lingering.batches, [[1, 2]])
+
+      // A linger far beyond the test's time limit: a full batch that waited for it would time the test out.
+      const full = recorder()
+      const fullCall = yield* Batcher.make({ run: full.run, maxBatch: 3, lingerMs: 60_000 })
+      assert.deepStrictEqual(yield* callAll(fullCall, [4, 5, 6]), [40, 50, 60])
+      assert.deepStrictEqual(full.batches, [[4, 5, 6]])
     }).pipe(Effect.scoped)
   )
 

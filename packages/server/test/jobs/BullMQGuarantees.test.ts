@@ -184,6 +184,8 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       const jobKey = `${redis.prefix}:default:${BullMQJobs.bullJobId(job.id)}`
       // The lock goes; BullMQ's stalled check (every lock duration) moves the job back to the wait list. Its guard key,
       // left by the earlier tests' workers with their 30 s lock, goes too, so the check runs on this test's interval.
+      // A job needs two checks without its lock to be moved, and a check that comes a little early finds the guard key
+      // the one before it set and does nothing: up to three intervals (4.5 s), which the processor outlasts.
       yield* Effect.promise(() => redis.client.del(`${jobKey}:lock`, `${redis.prefix}:default:stalled-check`))
       const completed = yield* awaitJob(job.id, ["completed", "failed", "cancelled"], "20 seconds")
       assert.strictEqual(completed.status, "completed")
@@ -205,7 +207,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
             export_budget: () =>
               Effect.suspend(() => {
                 runs.count += 1
-                return Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep("3500 millis")))
+                return Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep("6 seconds")))
               })
           },
           { lockDuration: "1500 millis" }
