@@ -6,7 +6,9 @@
 //      rounds. Also ours with every job enqueued on its own (one BullMQ job each), for what the packs buy;
 //   2. enqueue → start latency: single enqueues paced at BENCH_RATE jobs/s for BENCH_LATENCY_SECONDS, after as many
 //      seconds of the same unmeasured (BENCH_LATENCY_WARM_UP_SECONDS, default 3); the processor
-//      stamps when it started; p50 / p99 / max;
+//      stamps when it started; p50 / p99 / max. Also raw BullMQ keeping a PostgreSQL row per job the least such a
+//      system can (inserted before the add, marked running before the start, completed at the end; bullmqWorker.ts):
+//      what a job record in PostgreSQL costs by itself, with no JobQueue or runner around it;
 //   3. where the time goes: CPU milliseconds per 1000 jobs of the bench process (producer), the worker process,
 //      PostgreSQL and Redis during the throughput rounds; and during the latency run, the cores each of them kept busy
 //      and each worker's garbage-collection pauses and event-loop delay (how often a 10 ms timer fired late), all of
@@ -28,6 +30,7 @@ import { Queue } from "bullmq"
 import { Effect, Layer, ManagedRuntime, References } from "effect"
 import { SqlClient } from "effect/sql"
 import { Redis } from "ioredis"
+import pg from "pg"
 import { deleteRedisKeys } from "../test/support/redisKeys.ts"
 import { createTestDatabase } from "../test/support/TestDatabase.ts"
 import { type CpuReading, cpuDiff, readCpu } from "./support/cpu.ts"
@@ -161,7 +164,13 @@ const main = async () => {
 
   const raw = fork(`${repoRoot}bench/peers/bullmqWorker.ts`, [], {
     cwd: repoRoot,
-    env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: rawPrefix, WORKER_CONCURRENCY: String(CONCURRENCY) },
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: rawPrefix,
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      MIRROR_DATABASE_URL: database.url
+    },
     execArgv: [
       "--disable-warning=ExperimentalWarning",
       ...(process.env.BENCH_RAW_WORKER_ARGS ?? "").split(" ").filter((arg) => arg !== "")
@@ -210,10 +219,18 @@ const main = async () => {
   const queue = await runtime.runPromise(JobQueue)
   const rawConnection = new Redis(redisUrl, { maxRetriesPerRequest: null })
   const rawQueue = new Queue("default", { connection: rawConnection, prefix: rawPrefix })
+  // The raw side's PostgreSQL rows (its "+ PostgreSQL row" latency run): the producer inserts each before adding it.
+  const mirrorPool = new pg.Pool({ connectionString: database.url, max: 4 })
   cleanups.push(
     () => rawConnection.quit(),
-    () => rawQueue.close()
+    () => rawQueue.close(),
+    () => mirrorPool.end()
   )
+  await mirrorPool.query(`
+    CREATE TABLE bench_mirror_jobs (
+      id text PRIMARY KEY, status text NOT NULL DEFAULT 'queued', attempts integer NOT NULL DEFAULT 0,
+      payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), started_at timestamptz,
+      finished_at timestamptz)`)
 
   interface Round {
     readonly seconds: number
@@ -379,18 +396,27 @@ const main = async () => {
     }
   }
 
-  const latencyRaw = async (seconds: number, prefix: string) => {
+  /** `mirrored`: each job also has its PostgreSQL row, inserted here before the add and kept by the peer worker. */
+  const latencyRaw = async (seconds: number, prefix: string, mirrored = false) => {
     const count = RATE * seconds
     const before = await processedByRaw()
     await ask("latencies")
     const pausesBefore = await pausesOfRaw()
     const delayBefore = await delayOfRaw()
-    const busyFrom = { cpu: readCpu(raw.pid!, []), at: now() }
-    await paced(count, (index, sentAt) =>
-      rawQueue.add("recalculate_budget", { jobId: `${prefix}-${index}`, sentAt }, rawOptions(`${prefix}-${index}`))
-    )
+    const pids = mirrored ? await backendPids() : []
+    const busyFrom = { cpu: readCpu(raw.pid!, pids), at: now() }
+    await paced(count, async (index, sentAt) => {
+      const options = rawOptions(`${prefix}-${index}`)
+      if (mirrored) {
+        await mirrorPool.query("INSERT INTO bench_mirror_jobs (id, payload) VALUES ($1, $2)", [
+          options.jobId,
+          JSON.stringify({ sentAt })
+        ])
+      }
+      return rawQueue.add("recalculate_budget", { jobId: `${prefix}-${index}`, sentAt, mirror: mirrored }, options)
+    })
     await drain(before + count, processedByRaw)
-    const busy = busySince(busyFrom, readCpu(raw.pid!, []))
+    const busy = busySince(busyFrom, readCpu(raw.pid!, pids))
     const pauses = pausesSince(pausesBefore, await pausesOfRaw())
     const loopDelay = delaySince(delayBefore, await delayOfRaw())
     return { pauses, loopDelay, busy, total: (await ask<{ latencies: Array<number> }>("latencies")).latencies }
@@ -431,6 +457,8 @@ const main = async () => {
   const oursLatency = await latencyOurs(LATENCY_SECONDS, "l")
   await latencyRaw(LATENCY_WARM_UP_SECONDS, "w")
   const rawLatency = await latencyRaw(LATENCY_SECONDS, "l")
+  await latencyRaw(LATENCY_WARM_UP_SECONDS, "mw", true)
+  const mirroredLatency = await latencyRaw(LATENCY_SECONDS, "ml", true)
 
   const perThousand = (rounds: ReadonlyArray<Round>, key: keyof CpuReading) =>
     median(rounds.map((round) => (round.cpu[key] / JOBS) * 1000))
@@ -457,7 +485,8 @@ const main = async () => {
     ["    add -> worker picks up*", oursLatency.pickUp],
     ["    picked up -> markRunning*", oursLatency.toMark],
     ["  markRunning -> processor", oursLatency.runner],
-    ["raw BullMQ", rawLatency.total]
+    ["raw BullMQ", rawLatency.total],
+    ["raw BullMQ + PostgreSQL row", mirroredLatency.total]
   ] as const) {
     process.stdout.write(
       `  ${name.padEnd(28)}${fixed(percentile(values, 50), 2)} ${fixed(percentile(values, 99), 2)} ${fixed(Math.max(...values), 2)} ${fixed(values.length)}\n`
@@ -468,7 +497,8 @@ const main = async () => {
   process.stdout.write(`\nworker GC during the latency run   minor: n   total ms   mean ms    major: n   total ms\n`)
   for (const [name, pauses] of [
     ["ours", oursLatency.pauses],
-    ["raw BullMQ", rawLatency.pauses]
+    ["raw BullMQ", rawLatency.pauses],
+    ["raw BullMQ + PostgreSQL row", mirroredLatency.pauses]
   ] as const) {
     const mean = pauses.minorCount === 0 ? 0 : pauses.minorMs / pauses.minorCount
     process.stdout.write(
@@ -479,7 +509,8 @@ const main = async () => {
   process.stdout.write(`\nworker event loop during the latency run   probes    >2 ms    >5 ms   >10 ms   >20 ms\n`)
   for (const [name, delay] of [
     ["ours", oursLatency.loopDelay],
-    ["raw BullMQ", rawLatency.loopDelay]
+    ["raw BullMQ", rawLatency.loopDelay],
+    ["raw BullMQ + PostgreSQL row", mirroredLatency.loopDelay]
   ] as const) {
     const share = (ms: 2 | 5 | 10 | 20) => `${(lateShare(delay, ms) * 100).toFixed(1)}%`.padStart(8)
     process.stdout.write(
@@ -491,7 +522,8 @@ const main = async () => {
   process.stdout.write("\ncores busy during the latency run   producer    worker  postgres     redis     total\n")
   for (const [name, busy] of [
     ["ours", oursLatency.busy],
-    ["raw BullMQ", rawLatency.busy]
+    ["raw BullMQ", rawLatency.busy],
+    ["raw BullMQ + PostgreSQL row", mirroredLatency.busy]
   ] as const) {
     const total = busy.bench + busy.worker + busy.postgres + busy.redis
     process.stdout.write(
