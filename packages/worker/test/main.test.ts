@@ -145,9 +145,10 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "90 seconds" })("wor
           ]
         )
 
-        // The job's log lines carry its id.
-        const jobLines = jsonLines(worker.stdout).filter((line) => line.annotations.jobId === jobId)
-        assert.isTrue(jobLines.some((line) => line.message.startsWith("job completed (attempt 1 of 3")))
+        // The job's log lines carry its id. The worker logs the end after its transaction commits, and writes its log
+        // lines at the end of that turn: the row can be read as completed before the line arrives.
+        const completedLine = yield* awaitLog(worker, "job completed (attempt 1 of 3")
+        assert.strictEqual(completedLine.annotations.jobId, jobId)
 
         const metrics = yield* get(port, "/metrics")
         assert.strictEqual(metrics.status, 200)
