@@ -22,7 +22,7 @@ interface WorkerProcess {
   readonly child: ChildProcess
   readonly stdout: Array<string>
   readonly stderr: Array<string>
-  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  /** Resolves with the exit code (or the signal's name) once the process has exited and its output is all read. */
   readonly exited: Deferred.Deferred<number | string>
 }
 
@@ -49,7 +49,8 @@ const startWorker = (env: Record<string, string>) =>
       }
       child.stdout?.on("data", collect(stdout))
       child.stderr?.on("data", collect(stderr))
-      child.on("exit", (code, signal) => Deferred.doneUnsafe(exited, Effect.succeed(code ?? signal ?? "unknown")))
+      // "close", not "exit": only then has everything the process wrote been read.
+      child.on("close", (code, signal) => Deferred.doneUnsafe(exited, Effect.succeed(code ?? signal ?? "unknown")))
       return { child, stdout, stderr, exited } satisfies WorkerProcess
     }),
     (worker) =>
