@@ -29,12 +29,23 @@ const inProcess = (extra: ProcessorRegistry, options: { concurrency?: number; ru
     Layer.provide(JobProcessors.layerWith(extra))
   )
 
+/** A runner on its own, without a queue, with these processors: for tests that run attempts by hand. */
+const runnerWith = (processors: ProcessorRegistry, options: JobRunnerOptions = {}) =>
+  JobRunner.layerWith(options).pipe(Layer.provide(JobProcessors.layerWith(processors)))
+
+/** Liveness on short beats, so that a quiet row and a take-over show within a test. */
+const shortLiveness: JobRunnerOptions = { liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }
+
 /** A processor that waits for `gate` before finishing; counts its runs. */
 const gated = (gate: Deferred.Deferred<void>, runs: { count: number }) => () =>
   Effect.suspend(() => {
     runs.count += 1
     return Deferred.await(gate).pipe(Effect.as({ gated: true }))
   })
+
+/** A processor that says it started, then waits for `release` before answering `result`. */
+const held = (started: Deferred.Deferred<void>, release: Deferred.Deferred<void>, result: string) => () =>
+  Deferred.succeed(started, undefined).pipe(Effect.andThen(Deferred.await(release)), Effect.as(result))
 
 const writesTable = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -391,14 +402,9 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.strictEqual(row.attempts, 2)
     }).pipe(
       Effect.provide(
-        JobRunner.layerWith({}).pipe(
-          Layer.provide(
-            JobProcessors.layerWith({
-              export_budget: () =>
-                Deferred.succeed(started, undefined).pipe(Effect.andThen(Deferred.await(release)), Effect.as("first"))
-            })
-          )
-        )
+        runnerWith({
+          export_budget: held(started, release, "first")
+        })
       )
     )
   })
@@ -446,19 +452,15 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         assert.strictEqual(row.status, status, "the attempt that lost the job recorded nothing")
       }).pipe(
         Effect.provide(
-          JobRunner.layerWith({}).pipe(
-            Layer.provide(
-              JobProcessors.layerWith({
-                export_budget: (context) =>
-                  Deferred.succeed(started, undefined).pipe(
-                    Effect.andThen(Deferred.await(release)),
-                    Effect.andThen(context.reportProgress({ progress: 0.5, message: "half way" })),
-                    Effect.andThen(Effect.never),
-                    recordFate(told, context)
-                  )
-              })
-            )
-          )
+          runnerWith({
+            export_budget: (context) =>
+              Deferred.succeed(started, undefined).pipe(
+                Effect.andThen(Deferred.await(release)),
+                Effect.andThen(context.reportProgress({ progress: 0.5, message: "half way" })),
+                Effect.andThen(Effect.never),
+                recordFate(told, context)
+              )
+          })
         )
       )
     })
@@ -506,13 +508,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         true
       )
       assert.strictEqual(runs, 1)
-    }).pipe(
-      Effect.provide(
-        JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
-          Layer.provide(JobProcessors.layerWith({ cleanup: () => Effect.sync(() => ++runs) }))
-        )
-      )
-    )
+    }).pipe(Effect.provide(runnerWith({ cleanup: () => Effect.sync(() => ++runs) }, shortLiveness)))
   })
 
   it.effect("with liveness, a running attempt keeps touching its row, so its job is never taken over", () => {
@@ -533,13 +529,11 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.strictEqual(Option.getOrThrow(yield* repo.find(record.job.id).pipe(Effect.orDie)).attempts, 1)
     }).pipe(
       Effect.provide(
-        JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
-          Layer.provide(
-            JobProcessors.layerWith({
-              export_budget: () =>
-                Deferred.succeed(started, undefined).pipe(Effect.andThen(Deferred.await(release)), Effect.as("done"))
-            })
-          )
+        runnerWith(
+          {
+            export_budget: held(started, release, "done")
+          },
+          shortLiveness
         )
       )
     )
@@ -590,14 +584,13 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         assert.strictEqual(Option.getOrThrow(yield* repo.find(record.job.id).pipe(Effect.orDie)).status, status)
       }).pipe(
         Effect.provide(
-          JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
-            Layer.provide(
-              JobProcessors.layerWith({
-                // Never reports progress and never ends on its own.
-                export_budget: (context) =>
-                  Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), recordFate(told, context))
-              })
-            )
+          runnerWith(
+            {
+              // Never reports progress and never ends on its own.
+              export_budget: (context) =>
+                Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), recordFate(told, context))
+            },
+            shortLiveness
           )
         )
       )
@@ -633,18 +626,14 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.strictEqual(row.attempts, 1)
     }).pipe(
       Effect.provide(
-        JobRunner.layerWith({}).pipe(
-          Layer.provide(
-            JobProcessors.layerWith({
-              export_budget: (context) =>
-                Deferred.succeed(started, undefined).pipe(
-                  Effect.andThen(Deferred.await(release)),
-                  Effect.andThen(context.reportProgress({ progress: 0.5, message: "half way" })),
-                  Effect.as("old run")
-                )
-            })
-          )
-        )
+        runnerWith({
+          export_budget: (context) =>
+            Deferred.succeed(started, undefined).pipe(
+              Effect.andThen(Deferred.await(release)),
+              Effect.andThen(context.reportProgress({ progress: 0.5, message: "half way" })),
+              Effect.as("old run")
+            )
+        })
       )
     )
   })
@@ -666,18 +655,17 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
       assert.deepStrictEqual([row.job.status, row.job.attempts, row.fence], ["completed", 1, 2])
     }).pipe(
       Effect.provide(
-        JobRunner.layerWith({ liveness: { heartbeat: "100 millis", takeOverAfter: "300 millis" } }).pipe(
-          Layer.provide(
-            JobProcessors.layerWith({
-              export_budget: () =>
-                Effect.suspend(() => {
-                  runs += 1
-                  return runs === 1
-                    ? Effect.fail(new PermanentJobFailure({ message: "first run fails" }))
-                    : Effect.sleep("600 millis").pipe(Effect.as("second run"))
-                })
-            })
-          )
+        runnerWith(
+          {
+            export_budget: () =>
+              Effect.suspend(() => {
+                runs += 1
+                return runs === 1
+                  ? Effect.fail(new PermanentJobFailure({ message: "first run fails" }))
+                  : Effect.sleep("600 millis").pipe(Effect.as("second run"))
+              })
+          },
+          shortLiveness
         )
       )
     )
@@ -723,13 +711,7 @@ layer(Infrastructure, { excludeTestServices: true, timeout: "60 seconds" })("job
         (yield* journal(projectId)).map((event) => event.type),
         "JobFailed"
       )
-    }).pipe(
-      Effect.provide(
-        JobRunner.layerWith({}).pipe(
-          Layer.provide(JobProcessors.layerWith({ export_budget: () => Effect.sync(() => ++runs) }))
-        )
-      )
-    )
+    }).pipe(Effect.provide(runnerWith({ export_budget: () => Effect.sync(() => ++runs) })))
   })
 
   it.effect("enqueueMany stores many jobs in one statement and every one of them runs once", () => {
