@@ -66,14 +66,13 @@ const packDirective = (exits: ReadonlyArray<Exit.Exit<JobRunOutcome | NotStarted
     let unrecorded: unknown
     let died = false
     let handBack = false
-    let recheck = false
-    let recheckAfterMs = 0
+    // Set when a job still runs on a live worker elsewhere: the longest of their waits.
+    let recheckAfterMs: number | undefined
     for (const exit of exits) {
       if (Exit.isSuccess(exit)) {
         if (exit.value._tag === "NotStarted") handBack = true
         if (exit.value._tag === "RunningElsewhere") {
-          recheck = true
-          recheckAfterMs = Math.max(recheckAfterMs, exit.value.recheckAfterMs)
+          recheckAfterMs = Math.max(recheckAfterMs ?? 0, exit.value.recheckAfterMs)
         }
       } else if (Cause.hasInterruptsOnly(exit.cause)) {
         return yield* Effect.interrupt
@@ -86,7 +85,7 @@ const packDirective = (exits: ReadonlyArray<Exit.Exit<JobRunOutcome | NotStarted
     }
     if (unrecorded !== undefined) return yield* Effect.fail(unrecorded)
     if (handBack) return { _tag: "handBack" } as Directive
-    if (recheck) return { _tag: "recheck", afterMs: recheckAfterMs } as Directive
+    if (recheckAfterMs !== undefined) return { _tag: "recheck", afterMs: recheckAfterMs } as Directive
     return died
       ? ({ _tag: "retry", message: "the job runner failed unexpectedly on a job of the pack" } as Directive)
       : ({ _tag: "done" } as Directive)

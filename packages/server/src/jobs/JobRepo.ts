@@ -283,7 +283,6 @@ export class JobRepo extends Context.Service<
         if (attempts.length === 0) return answers
         const rows = yield* sql<{
           readonly id: string
-          readonly ours: boolean
           readonly status: string | null
           readonly same_attempt: boolean
           readonly cancel_requested: boolean | null
@@ -301,13 +300,12 @@ export class JobRepo extends Context.Service<
             RETURNING id
           )
           SELECT beating.job_id AS id, job.status, job.cancel_requested,
-            coalesce(job.attempts = beating.attempt, false) AS same_attempt,
-            coalesce(job.attempts = beating.attempt AND job.status = 'running', false) AS ours
+            coalesce(job.attempts = beating.attempt, false) AS same_attempt
           FROM beating LEFT JOIN background_jobs AS job ON job.id = beating.job_id`
         for (const row of rows) {
           answers.set(
             row.id as JobId,
-            row.ours
+            row.same_attempt && row.status === "running"
               ? { _tag: "Running", cancelRequested: row.cancel_requested === true }
               : { _tag: "Lost", endedAs: endedElsewhereOf(row.status, row.same_attempt) }
           )

@@ -194,8 +194,9 @@ const make = Effect.fnUntraced(function* (
   ) =>
     sql.withTransaction(
       Effect.tap(change, (written) => {
-        const event = Option.isSome(written) ? body(written.value) : null
-        return Option.isSome(written) && event !== null ? journal(written.value, event) : Effect.void
+        if (Option.isNone(written)) return Effect.void
+        const event = body(written.value)
+        return event === null ? Effect.void : journal(written.value, event)
       })
     )
 
